@@ -1,0 +1,3 @@
+from recsys_tf.cli import main
+
+raise SystemExit(main())

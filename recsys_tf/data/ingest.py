@@ -1,0 +1,253 @@
+"""Reading event, item and user tables from CSV, Parquet or pandas with an explicit column mapping.
+
+Every table is read with all columns as strings, so that type conversion happens in one place
+(:mod:`recsys_tf.data.preprocess`) where failures are counted or reported with their row. Each
+returned frame carries two bookkeeping columns: ``_source`` (file name, or ``<DataFrame>``) and
+``_row`` (1-based line number in a text file, 0-based row index otherwise), used in error messages
+and drop-report examples.
+
+Example:
+
+>>> import pandas as pd
+>>> frame = pd.DataFrame({"uid": ["u1", "u1"], "iid": ["a", "b"], "ts": [10, 20]})
+>>> raw = read_events(frame, EventColumns(user_id="uid", item_id="iid", timestamp="ts"))
+>>> list(raw.columns[:3])
+['user_id', 'item_id', 'timestamp']
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import warnings
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from recsys_tf.data.progress import open_with_progress
+from recsys_tf.data.report import DataError, DataReport
+
+Source = str | os.PathLike | pd.DataFrame
+
+_SKIPPED_LINE = re.compile(r"Skipping line (\d+): (.*)")
+
+
+@dataclasses.dataclass(frozen=True)
+class EventColumns:
+    """Names of the event columns in the source. ``None`` marks an optional column as absent.
+
+    Optional columns that are absent (or ``None``) get the missing-value policy of
+    :class:`~recsys_tf.data.preprocess.PreprocessConfig` (by default a fill, counted).
+    """
+
+    user_id: str = "user_id"
+    item_id: str = "item_id"
+    timestamp: str = "timestamp"
+    event_type: str | None = "event_type"
+    domain: str | None = "domain"
+    value: str | None = "value"
+
+    REQUIRED = ("user_id", "item_id", "timestamp")
+
+    def __post_init__(self):
+        for name in self.REQUIRED:
+            if not getattr(self, name):
+                raise ValueError(f"`{name}` column name is required. Received: {name}=None")
+
+    @classmethod
+    def from_assignments(cls, assignments: Iterable[str]) -> EventColumns:
+        """Builds a mapping from ``canonical=source`` strings, e.g. ``["user_id=uid"]``."""
+        fields = {f.name for f in dataclasses.fields(cls)}
+        values = {}
+        for assignment in assignments:
+            key, sep, value = assignment.partition("=")
+            key = key.strip()
+            if not sep or key not in fields:
+                raise ValueError(
+                    f"Column mapping must look like CANONICAL=SOURCE with CANONICAL one of "
+                    f"{sorted(fields)}. Received: {assignment!r}")
+            values[key] = value.strip() or None
+        return cls(**values)
+
+
+@dataclasses.dataclass(frozen=True)
+class ItemColumns:
+    """Names of the item catalogue columns in the source."""
+
+    item_id: str = "item_id"
+    text: str | None = "text"
+    category: str | None = "category"
+    domain: str | None = "domain"
+
+
+def read_table(source: Source, *, sep: str = ",", encoding: str = "utf-8",
+               header: bool = True, names: list[str] | None = None,
+               report: DataReport | None = None, bad_lines: str = "drop") -> pd.DataFrame:
+    """Reads a CSV/TSV/Parquet file or a DataFrame into a frame of strings.
+
+    Args:
+        source: path to a ``.csv``/``.tsv``/``.txt``/``.parquet`` file, or a DataFrame.
+        sep: field separator for text files (a regex such as ``"::"`` selects the python engine).
+        encoding: text encoding (MovieLens needs ``"latin-1"``).
+        header: whether the first line holds column names.
+        names: column names for files without a header.
+        report: where blank lines and lines with the wrong number of fields
+            (``bad_lines="drop"``) are counted.
+        bad_lines: ``"drop"`` (count them as ``malformed_line``) or ``"raise"``.
+
+    Returns:
+        A DataFrame of strings (missing values as NA) plus ``_source`` and ``_row`` columns.
+
+    Raises:
+        DataError: for a missing/empty/undecodable file, or a malformed line with
+            ``bad_lines="raise"``; the message names the file and line.
+    """
+    if bad_lines not in ("drop", "raise"):
+        raise ValueError(f"`bad_lines` must be 'drop' or 'raise'. Received: {bad_lines!r}")
+    if isinstance(source, pd.DataFrame):
+        frame = source.copy()
+        for column in frame.columns:
+            frame[column] = _as_strings(frame[column])
+        frame["_source"] = "<DataFrame>"
+        frame["_row"] = np.arange(len(frame), dtype=np.int64)
+        frame = frame.reset_index(drop=True)
+        frame.attrs["source"] = "<DataFrame>"
+        return frame
+
+    path = Path(source)
+    name = str(path)
+    if not path.is_file():
+        raise DataError("no such file", source=name)
+    if path.suffix == ".parquet":
+        try:
+            frame = pd.read_parquet(path)
+        except Exception as error:  # pyarrow raises several unrelated types
+            raise DataError(f"cannot read Parquet file: {error}", source=name) from error
+        frame = read_table(frame).assign(_source=name)
+        frame.attrs["source"] = name
+        return frame
+    if path.stat().st_size == 0:
+        raise DataError("file is empty" + (" (expected a header line)" if header else ""),
+                        source=name)
+
+    skipped: list[tuple[int, str]] = []
+    try:
+        with warnings.catch_warnings(record=True) as caught, open_with_progress(path) as handle:
+            warnings.simplefilter("always")
+            frame = pd.read_csv(
+                handle, sep=sep, encoding=encoding, header=0 if header else None, names=names,
+                dtype=str, keep_default_na=False, na_values=[""], skip_blank_lines=False,
+                on_bad_lines="warn" if bad_lines == "drop" else "error",
+                engine="python" if len(sep) > 1 else "c", skipinitialspace=False)
+        for warning in caught:
+            for match in _SKIPPED_LINE.finditer(str(warning.message)):
+                skipped.append((int(match.group(1)), match.group(2)))
+    except pd.errors.EmptyDataError as error:
+        raise DataError("file has no columns (empty or blank)", source=name) from error
+    except pd.errors.ParserError as error:
+        line = re.search(r"line (\d+)", str(error))
+        raise DataError(f"malformed line: {error}", source=name,
+                        row=int(line.group(1)) if line else None) from error
+    except UnicodeDecodeError as error:
+        offset, line = _first_undecodable(path, encoding)
+        raise DataError(
+            f"not valid {encoding} at byte {offset} ({error.reason}); pass the file's encoding "
+            f"(e.g. encoding='latin-1')", source=name, row=line) from error
+
+    rows = np.arange(len(frame), dtype=np.int64) + (2 if header else 1)
+    for line, _ in sorted(skipped):
+        rows[rows >= line] += 1
+    report = report if report is not None else DataReport()
+    report.drop("malformed_line", len(skipped),
+                [f"{name}:{line} ({why})" for line, why in skipped])
+    frame.columns = [str(c).strip() for c in frame.columns]
+    frame = frame.astype(object).where(frame.notna(), pd.NA)  # same dtypes as DataFrame input
+    frame["_source"] = name
+    frame["_row"] = rows
+    blank = frame.drop(columns=["_source", "_row"]).isna().all(axis=1).to_numpy()
+    report.drop("blank_line", int(blank.sum()), [f"{name}:{r}" for r in rows[blank][:3]])
+    frame = frame.loc[~blank].reset_index(drop=True)
+    frame.attrs["source"] = name
+    return frame
+
+
+def read_events(source: Source, columns: EventColumns = EventColumns(), *,
+                report: DataReport | None = None, **read_options) -> pd.DataFrame:
+    """Reads raw events and renames them to the canonical column names.
+
+    Returns a frame with columns ``user_id, item_id, timestamp, event_type, domain, value`` (as
+    strings, NA where absent) plus ``_source`` and ``_row``; clean it with
+    :func:`recsys_tf.data.preprocess.clean_events`.
+    """
+    frame = read_table(source, report=report, **read_options)
+    return _canonical(frame, columns, required=EventColumns.REQUIRED)
+
+
+def read_items(source: Source, columns: ItemColumns = ItemColumns(), **read_options
+               ) -> pd.DataFrame:
+    """Reads an item catalogue into ``item_id, text, category, domain`` (+ bookkeeping)."""
+    frame = read_table(source, **read_options)
+    return _canonical(frame, columns, required=("item_id",), keep_extra=True)
+
+
+def read_users(source: Source, user_id: str = "user_id", **read_options) -> pd.DataFrame:
+    """Reads a user table: ``user_id`` plus every other column as a user feature."""
+    frame = read_table(source, **read_options)
+    _require(frame, {"user_id": user_id})
+    return frame.rename(columns={user_id: "user_id"})
+
+
+def _canonical(frame: pd.DataFrame, columns, *, required: tuple[str, ...],
+               keep_extra: bool = False) -> pd.DataFrame:
+    mapping = {f.name: getattr(columns, f.name) for f in dataclasses.fields(columns)}
+    _require(frame, {k: v for k, v in mapping.items() if k in required})
+    out = pd.DataFrame(index=frame.index)
+    for canonical, source_name in mapping.items():
+        if source_name is not None and source_name in frame.columns:
+            out[canonical] = frame[source_name]
+        else:
+            out[canonical] = pd.Series(pd.NA, index=frame.index, dtype=object)
+    if keep_extra:
+        used = {v for v in mapping.values() if v is not None} | {"_source", "_row"}
+        for column in frame.columns:
+            if column not in used and column not in out.columns:
+                out[column] = frame[column]
+    out["_source"] = frame["_source"]
+    out["_row"] = frame["_row"]
+    return out
+
+
+def _require(frame: pd.DataFrame, mapping: dict[str, str]) -> None:
+    missing = [f"{canonical} (looked for '{name}')" for canonical, name in mapping.items()
+               if name not in frame.columns]
+    if missing:
+        source = frame.attrs.get("source")
+        found = [c for c in frame.columns if not c.startswith("_")]
+        raise DataError(f"required column(s) missing: {', '.join(missing)}; found {found}. "
+                        "Rename with a column mapping.", source=source)
+
+
+def _as_strings(series: pd.Series) -> pd.Series:
+    """Converts a column of any dtype to strings, keeping missing values as NA."""
+    missing = series.isna()
+    if pd.api.types.is_float_dtype(series) and not missing.all():
+        finite = series[~missing]
+        if (np.isfinite(finite) & (finite == np.floor(finite))).all() and (
+                finite.abs() < 2**53).all():
+            series = series.astype("Int64")
+    out = series.astype(str).astype(object)
+    out[missing.to_numpy()] = pd.NA
+    return out
+
+
+def _first_undecodable(path: Path, encoding: str) -> tuple[int, int]:
+    """Byte offset and 1-based line of the first byte sequence that fails to decode."""
+    data = path.read_bytes()
+    try:
+        data.decode(encoding)
+    except UnicodeDecodeError as error:
+        return error.start, data.count(b"\n", 0, error.start) + 1
+    return 0, 1

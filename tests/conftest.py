@@ -1,0 +1,32 @@
+"""Shared fixtures. Real datasets are read from ``../shared/datasets`` beside the repository (or
+``$RECSYS_TF_DATASETS``); tests that need them skip with the reason when it is absent."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+REPO = Path(__file__).resolve().parents[1]
+DATASETS = Path(os.environ.get("RECSYS_TF_DATASETS", REPO.parent / "shared" / "datasets"))
+
+
+def dataset_path(name: str) -> Path:
+    """Path of a shared dataset, or skip the test saying where it was looked for."""
+    path = DATASETS / name
+    if not path.is_dir():
+        pytest.skip(f"dataset {name!r} not found at {path} (licensed data is not in the repo; "
+                    "set RECSYS_TF_DATASETS to the folder holding it)")
+    return path
+
+
+def write(tmp_path: Path, name: str, text: str | bytes) -> Path:
+    path = tmp_path / name
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return path
