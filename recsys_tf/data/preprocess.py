@@ -125,12 +125,6 @@ def clean_events(raw: pd.DataFrame, config: PreprocessConfig, report: DataReport
     frame = raw.reset_index(drop=True)
     keep = np.ones(len(frame), dtype=bool)
 
-    def where(mask: np.ndarray, column: str | None = None) -> list[str]:
-        rows = frame.loc[mask, ["_source", "_row"]].head(3)
-        values = frame.loc[mask, column].head(3) if column else [None] * len(rows)
-        return [f"{s}:{r}" + (f" {column}={v!r}" if column else "")
-                for (s, r), v in zip(rows.itertuples(index=False), values, strict=True)]
-
     def reject(mask: np.ndarray, reason: str, column: str) -> None:
         mask = mask & keep
         if not mask.any():
@@ -140,7 +134,7 @@ def clean_events(raw: pd.DataFrame, config: PreprocessConfig, report: DataReport
             raise DataError(f"invalid value {frame.at[first, column]!r} ({reason})",
                             source=frame.at[first, "_source"], row=int(frame.at[first, "_row"]),
                             column=column)
-        report.drop(reason, int(mask.sum()), where(mask, column))
+        report.drop(reason, int(mask.sum()), _examples(frame, mask, column))
         keep[mask] = False
 
     def missing(column: str, mask: np.ndarray, fill) -> None:
@@ -149,10 +143,10 @@ def clean_events(raw: pd.DataFrame, config: PreprocessConfig, report: DataReport
             return
         policy = config.policy(column)
         if policy.action == "drop":
-            report.drop(f"missing_{column}", int(mask.sum()), where(mask))
+            report.drop(f"missing_{column}", int(mask.sum()), _examples(frame, mask))
             keep[mask] = False
         else:
-            report.alter(f"filled_{column}", int(mask.sum()), where(mask))
+            report.alter(f"filled_{column}", int(mask.sum()), _examples(frame, mask))
             frame.loc[mask, column] = fill(policy.fill_value)
 
     # --- ids: strings, whitespace stripped; empty counts as missing.
@@ -213,9 +207,12 @@ def clean_events(raw: pd.DataFrame, config: PreprocessConfig, report: DataReport
     return frame
 
 
-def _examples(frame: pd.DataFrame, mask: np.ndarray) -> list[str]:
+def _examples(frame: pd.DataFrame, mask: np.ndarray, column: str | None = None) -> list[str]:
+    """``file:row`` (and the offending value of ``column``) of the first masked rows."""
     rows = frame.loc[mask, ["_source", "_row"]].head(3)
-    return [f"{s}:{r}" for s, r in rows.itertuples(index=False)]
+    values = frame.loc[mask, column].head(3) if column else [None] * len(rows)
+    return [f"{s}:{r}" + (f" {column}={v!r}" if column else "")
+            for (s, r), v in zip(rows.itertuples(index=False), values, strict=True)]
 
 
 def _parse_timestamps(text: pd.Series, unit: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
