@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from recsys_tf.data.ingest import EventColumns, read_events, read_table
-from recsys_tf.data.preprocess import PreprocessConfig, clean_events
+from recsys_tf.data.preprocess import PreprocessConfig, clean_events, strip_strings
 from recsys_tf.data.report import DataReport
 from recsys_tf.data.time_features import time_features
 
@@ -135,8 +135,7 @@ def _complete_items(items: pd.DataFrame | None, events: pd.DataFrame,
     for column in ITEM_COLUMNS:
         if column not in items.columns:
             items[column] = pd.NA
-    items["item_id"] = items["item_id"].astype(object).map(
-        lambda v: v.strip() if isinstance(v, str) else v)
+    items["item_id"] = strip_strings(items["item_id"])
     no_id = items["item_id"].isna() | (items["item_id"] == "")
     report.drop("item_missing_id", int(no_id.sum()), _item_examples(items, no_id))
     items = items.loc[~no_id]

@@ -151,8 +151,7 @@ def clean_events(raw: pd.DataFrame, config: PreprocessConfig, report: DataReport
 
     # --- ids: strings, whitespace stripped; empty counts as missing.
     for column in _ID_COLUMNS:
-        values = frame[column].astype(object).where(frame[column].notna(), None)
-        stripped = values.map(lambda v: v.strip() if isinstance(v, str) else v)
+        stripped = strip_strings(frame[column])
         frame[column] = stripped
         missing(column, (stripped.isna() | (stripped == "")).to_numpy(), lambda v: v)
 
@@ -164,8 +163,7 @@ def clean_events(raw: pd.DataFrame, config: PreprocessConfig, report: DataReport
 
     # --- categorical columns.
     for column in ("event_type", "domain"):
-        values = frame[column].astype(object)
-        stripped = values.map(lambda v: v.strip() if isinstance(v, str) else v)
+        stripped = strip_strings(frame[column])
         frame[column] = stripped
         missing(column, (stripped.isna() | (stripped == "")).to_numpy(), lambda v: str(v))
 
@@ -207,6 +205,11 @@ def clean_events(raw: pd.DataFrame, config: PreprocessConfig, report: DataReport
     return frame
 
 
+def strip_strings(series: pd.Series) -> pd.Series:
+    """Strips surrounding whitespace from the strings of ``series`` (object dtype, NA kept)."""
+    return series.astype(object).map(lambda v: v.strip() if isinstance(v, str) else v)
+
+
 def _examples(frame: pd.DataFrame, mask: np.ndarray, column: str | None = None) -> list[str]:
     """``file:row`` (and the offending value of ``column``) of the first masked rows."""
     rows = frame.loc[mask, ["_source", "_row"]].head(3)
@@ -217,13 +220,10 @@ def _examples(frame: pd.DataFrame, mask: np.ndarray, column: str | None = None) 
 
 def _parse_timestamps(text: pd.Series, unit: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Returns (seconds as float, missing mask, invalid mask) for a column of strings."""
-    absent = text.isna().to_numpy() | (text.astype(object).map(
-        lambda v: isinstance(v, str) and not v.strip()).to_numpy(dtype=bool))
+    # Empty, and "nan"/"NA"/"null" spelled out, are missing values rather than invalid ones.
+    lowered = strip_strings(text).map(lambda v: v.lower() if isinstance(v, str) else v)
+    absent = (text.isna() | lowered.isin(["", "nan", "na", "null", "none"])).to_numpy(bool)
     numeric = pd.to_numeric(text, errors="coerce").astype(np.float64).to_numpy()
-    # "nan"/"NaN" parse to NaN: a missing value spelled out, not an invalid one.
-    absent |= ~np.isfinite(numeric) & text.astype(object).map(
-        lambda v: isinstance(v, str) and v.strip().lower() in ("nan", "na", "null", "none")
-    ).to_numpy(dtype=bool)
     seconds = numeric / _UNIT_SCALE[unit]
     needs_date = ~absent & np.isnan(numeric)
     if needs_date.any():

@@ -61,7 +61,7 @@ def load_cross_domain(path: str | Path, *, domain_names: tuple[str, str] | None 
                            ItemColumns(item_id="item_index", text="title", category=None,
                                        domain="domain"), report=report)
     num_a = counts[0] if counts else None
-    domain_names = domain_names or _domain_names(items, num_a)
+    domain_names = domain_names or _domain_names(items)
     if items is not None and counts:
         per_domain = items.groupby("domain").size()
         found = [int(per_domain.get(name, 0)) for name in domain_names]
@@ -102,7 +102,7 @@ def load_cross_domain(path: str | Path, *, domain_names: tuple[str, str] | None 
                                 info=info)
 
 
-def _domain_names(items: pd.DataFrame | None, num_a: int | None) -> tuple[str, str]:
+def _domain_names(items: pd.DataFrame | None) -> tuple[str, str]:
     if items is None or items["domain"].isna().all():
         return ("A", "B")
     index = pd.to_numeric(items["item_id"], errors="coerce")
