@@ -1,0 +1,63 @@
+"""Full-ranking evaluation of a model (or a baseline) on evaluation examples."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from recsys_tf.evaluation.history_mask import HistoryMask
+from recsys_tf.evaluation.ranking_metrics import ranking_metrics, target_ranks
+
+ScoreFn = Callable[[dict[str, np.ndarray]], np.ndarray]
+
+
+def evaluate_full_ranking(score_fn: ScoreFn, examples: dict[str, np.ndarray], *,
+                          candidate_mask: np.ndarray, history: HistoryMask | None = None,
+                          batch_size: int = 1024, ks: tuple[int, ...] = (10,)
+                          ) -> dict[str, float]:
+    """Ranks every target against the whole catalogue (minus masked items), batch by batch.
+
+    Args:
+        score_fn: batch of example features -> ``[batch, num_items]`` scores.
+        examples: from :func:`~recsys_tf.data.examples.evaluation_examples` (needs ``target``).
+        candidate_mask: ``[num_items]`` booleans of rankable items (false: padding, OOV, other
+            domains).
+        history: per-target prior-history items to exclude (the target is kept).
+        batch_size: targets per batch.
+        ks: cut-offs.
+
+    Returns:
+        ``hr@k``, ``ndcg@k``, ``mrr``, ``count``.
+    """
+    ranks = compute_ranks(score_fn, examples, candidate_mask=candidate_mask, history=history,
+                          batch_size=batch_size)
+    return ranking_metrics(ranks, ks)
+
+
+def compute_ranks(score_fn: ScoreFn, examples: dict[str, np.ndarray], *,
+                  candidate_mask: np.ndarray, history: HistoryMask | None = None,
+                  batch_size: int = 1024) -> np.ndarray:
+    """0-based pessimistic ranks of the targets (see :func:`evaluate_full_ranking`)."""
+    count = len(examples["target"])
+    num_items = len(candidate_mask)
+    ranks = np.zeros(count, np.int64)
+    for start in range(0, count, batch_size):
+        rows = slice(start, min(start + batch_size, count))
+        batch = {k: v[rows] for k, v in examples.items()}
+        scores = np.asarray(score_fn(batch), np.float64)
+        excluded = np.broadcast_to(~np.asarray(candidate_mask, bool), scores.shape).copy()
+        if history is not None:
+            excluded |= history.dense(rows, num_items)
+        ranks[rows] = target_ranks(scores, batch["target"], excluded)
+    return ranks
+
+
+def popularity_scores(counts: np.ndarray) -> ScoreFn:
+    """The most-popular baseline: the same score vector (training counts) for every user."""
+    counts = np.asarray(counts, np.float64)
+
+    def score(batch: dict[str, np.ndarray]) -> np.ndarray:
+        return np.broadcast_to(counts, (len(batch["target"]), len(counts)))
+
+    return score

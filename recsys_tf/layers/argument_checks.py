@@ -1,0 +1,15 @@
+"""Constructor argument checks shared by the layers (clear `ValueError`s at once)."""
+
+from __future__ import annotations
+
+
+def check_positive(**values: int) -> None:
+    for name, value in values.items():
+        if not isinstance(value, int) or value < 1:
+            raise ValueError(f"`{name}` must be a positive integer. Received: {name}={value}")
+
+
+def check_rate(**values: float) -> None:
+    for name, value in values.items():
+        if not 0 <= value < 1:
+            raise ValueError(f"`{name}` must be in [0, 1). Received: {name}={value}")

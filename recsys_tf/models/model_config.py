@@ -1,0 +1,103 @@
+"""Frozen configuration of the dynamic interest model (both towers)."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from recsys_tf.layers.interest_fusion import FUSION_MODES
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelConfig:
+    """Sizes and switches of the query (user) and candidate (item) towers.
+
+    The vocabulary sizes come from the data (:meth:`for_data` in the training module fills them).
+
+    Args:
+        num_items: item vocabulary size (0 = padding, 1 = OOV).
+        num_event_types: event-type vocabulary size.
+        num_categories: category vocabulary size; 0 (or ≤ 2, i.e. only PAD/OOV) = no categories.
+        text_dim: size of the cached sentence embeddings (384 for all-MiniLM-L6-v2); 0 = no text
+            (the content tower, the topic head and the item text path need text).
+        embedding_dim: item-id embedding size of the sequence towers.
+        hidden_dim: LSTM units of each sequence tower.
+        query_dim: size of the query and item embeddings.
+        use_behaviour, use_content, use_cross_domain: the three sequence towers (at least one).
+        use_topic_interest: the S0 §3.8 topic-interest head and its ``uᵀc`` score term.
+        use_time_features: hour / weekday / log-gap features in the behaviour tower.
+        use_item_ids: id embeddings in the item tower (off = pure content-based candidates).
+        num_topics: latent topics when the items have no categories (else one per category).
+        interest_alpha: α of the online interest update.
+        fusion: ``"gated"`` or ``"concat"``.
+        dropout: dropout inside the towers.
+        item_id_dropout: probability of hiding a candidate's id part in training (teaches the
+            text-only path used for items never seen in training).
+        seed: seed of the model's random layers.
+
+    On GPU the LSTMs use the cuDNN kernel: keep the Keras defaults (tanh/sigmoid activations,
+    ``recurrent_dropout=0``, ``unroll=False``, ``use_bias=True``) and right padding. Left padding
+    or a mask with holes makes Keras fall back to the slower generic kernel.
+    """
+
+    num_items: int
+    num_event_types: int = 2
+    num_categories: int = 0
+    text_dim: int = 384
+    embedding_dim: int = 64
+    hidden_dim: int = 64
+    query_dim: int = 64
+    use_behaviour: bool = True
+    use_content: bool = True
+    use_cross_domain: bool = False
+    use_topic_interest: bool = True
+    use_time_features: bool = True
+    use_item_ids: bool = True
+    num_topics: int = 16
+    interest_alpha: float = 0.1
+    fusion: str = "gated"
+    dropout: float = 0.2
+    item_id_dropout: float = 0.1
+    seed: int = 0
+
+    def __post_init__(self):
+        for name in ("num_items", "num_event_types", "embedding_dim", "hidden_dim", "query_dim",
+                     "num_topics"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"`{name}` must be >= 1. Received: {getattr(self, name)}")
+        if self.text_dim < 0 or self.num_categories < 0:
+            raise ValueError("`text_dim` and `num_categories` must be >= 0.")
+        if not (self.use_behaviour or self.use_content or self.use_cross_domain):
+            raise ValueError("At least one of `use_behaviour`, `use_content`, `use_cross_domain` "
+                             "must be on.")
+        if not self.text_dim and (self.use_content or self.use_topic_interest
+                                  or not self.use_item_ids):
+            raise ValueError("`use_content`, `use_topic_interest` and `use_item_ids=False` need "
+                             "item text (`text_dim` > 0).")
+        if self.fusion not in FUSION_MODES:
+            raise ValueError(f"`fusion` must be one of {FUSION_MODES}. Received: {self.fusion!r}")
+        if not 0 < self.interest_alpha <= 1:
+            raise ValueError(f"`interest_alpha` must be in (0, 1]. Received: "
+                             f"{self.interest_alpha}")
+        for name in ("dropout", "item_id_dropout"):
+            if not 0 <= getattr(self, name) < 1:
+                raise ValueError(f"`{name}` must be in [0, 1). Received: {getattr(self, name)}")
+
+    @property
+    def has_categories(self) -> bool:
+        return self.num_categories > 2
+
+    @property
+    def topic_count(self) -> int:
+        """Topics of the interest head: one per category if there are categories."""
+        return self.num_categories if self.has_categories else self.num_topics
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> ModelConfig:
+        unknown = set(values) - {f.name for f in dataclasses.fields(cls)}
+        if unknown:
+            raise ValueError(f"Unknown model config keys: {sorted(unknown)}")
+        return cls(**values)

@@ -1,0 +1,189 @@
+"""Query tower + candidate tower, trained with a softmax retrieval loss at every position."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import tensorflow as tf
+from keras import ops
+
+from recsys_tf.losses import (
+    full_softmax_cross_entropy,
+    log_q_correction,
+    remove_accidental_hits,
+    sampled_softmax_cross_entropy,
+)
+from recsys_tf.models.candidate_model import CandidateModel
+from recsys_tf.models.dynamic_interest_model import DynamicInterestModel, query_input_names
+from recsys_tf.models.model_config import ModelConfig
+
+LOSSES = ("full", "sampled")
+
+
+@keras.saving.register_keras_serializable(package="recsys_tf")
+class TwoTowerModel(keras.Model):
+    """The trainable pair of towers; ``model.keras`` of a run holds one of these.
+
+    Score of item ``i`` for a query position: ``qᵀ e_i + w · uᵀ c_i`` where ``q`` is the query
+    embedding, ``e_i`` the candidate embedding, ``u`` the topic interest and ``c_i`` the item's
+    topic distribution (S0 §3.8.3), ``w`` a learned weight (the second term only with the topic
+    head).
+
+    Training (``fit``): ``x`` = sequence features, ``y`` = next-item targets ``[batch, length]``
+    (0 = padding). The loss is computed only at valid positions: a softmax over the whole
+    catalogue (``loss="full"``) or over ``num_negatives`` sampled items with logQ correction and
+    accidental-hit removal (``loss="sampled"``, for large catalogues). With item categories, the
+    topic head's ``W`` is also trained to predict each item's category
+    (``topic_loss_weight``), so the interest vector reads as named topics.
+
+    Args:
+        config: the towers' :class:`ModelConfig`.
+        loss: ``"full"`` or ``"sampled"``.
+        num_negatives: negatives per step for the sampled loss.
+        topic_loss_weight: weight of the category loss of the topic head.
+        dense_positions: compute logits for every position and mask the loss (static shapes,
+            for XLA) instead of gathering the valid positions first.
+
+    Example::
+
+        model = TwoTowerModel(ModelConfig(num_items=100, text_dim=8))
+        model.set_catalogue(text_embeddings=v, categories=None, known=k, candidate_mask=m,
+                            sampling_probabilities=p)
+        model.compile(optimizer="adam")
+        model.fit(dataset, epochs=3)
+        scores = model.score(query, interest)            # [n, num_items]
+    """
+
+    def __init__(self, config: ModelConfig, loss: str = "full", num_negatives: int = 1000,
+                 topic_loss_weight: float = 0.1, dense_positions: bool = False, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(config, dict):
+            config = ModelConfig.from_dict(config)
+        if loss not in LOSSES:
+            raise ValueError(f"`loss` must be one of {LOSSES}. Received: loss={loss!r}")
+        if num_negatives < 1 or topic_loss_weight < 0:
+            raise ValueError("`num_negatives` must be >= 1 and `topic_loss_weight` >= 0. "
+                             f"Received: {num_negatives}, {topic_loss_weight}")
+        self.config = config
+        self.loss_name = loss
+        self.num_negatives = num_negatives
+        self.topic_loss_weight = topic_loss_weight
+        self.dense_positions = dense_positions
+        self.query_model = DynamicInterestModel(config, name="query_model")
+        self.candidate_model = CandidateModel(config, name="candidate_model")
+        self.input_names = query_input_names(config)
+        self.interest_weight = None
+        if config.use_topic_interest:
+            self.interest_weight = self.add_weight(shape=(), name="interest_weight",
+                                                   initializer="ones")
+        # Items that may be scored (False: padding, OOV, items outside the target domain).
+        self.candidate_mask = self.add_weight(shape=(config.num_items,), name="candidate_mask",
+                                              initializer="ones", trainable=False)
+        self.sampling_probabilities = self.add_weight(
+            shape=(config.num_items,), name="sampling_probabilities",
+            initializer=keras.initializers.Constant(1.0 / config.num_items), trainable=False)
+        self.seed_generator = keras.random.SeedGenerator(config.seed)
+
+    def set_catalogue(self, *, text_embeddings: np.ndarray | None,
+                      categories: np.ndarray | None, known: np.ndarray,
+                      candidate_mask: np.ndarray,
+                      sampling_probabilities: np.ndarray | None = None) -> None:
+        """Fills the item tables of both towers from the prepared data."""
+        if text_embeddings is not None and self.config.text_dim:
+            self.query_model.set_item_text(text_embeddings)
+        self.candidate_model.set_catalogue(text_embeddings=text_embeddings,
+                                           categories=categories, known=known)
+        self.candidate_mask.assign(np.asarray(candidate_mask, "float32"))
+        if sampling_probabilities is not None:
+            p = np.asarray(sampling_probabilities, "float64") * np.asarray(candidate_mask)
+            self.sampling_probabilities.assign((p / p.sum()).astype("float32"))
+
+    def call(self, inputs, training=None):
+        return self.query_model({k: inputs[k] for k in self.input_names}, training=training)
+
+    def candidate_embeddings(self, item_ids=None, training=None):
+        """Item embeddings of ``item_ids`` (default: the whole catalogue)."""
+        if item_ids is None:
+            item_ids = ops.arange(self.config.num_items, dtype="int32")
+        return self.candidate_model({"item_ids": item_ids}, training=training)["item_embedding"]
+
+    def candidate_topics(self, item_ids=None):
+        """Topic distributions ``c`` of ``item_ids`` (default: all), or None without the head."""
+        head = self.query_model.topic_head
+        if head is None:
+            return None
+        table = self.query_model.text_table.table
+        text = table if item_ids is None else ops.take(table, item_ids, axis=0)
+        return head.item_topics(text)
+
+    def score(self, query, interest=None, item_ids=None, training=None):
+        """Scores ``[n, items]`` of queries ``[n, dim]`` (and interests ``[n, topics]``) against
+        ``item_ids`` (default: every item; masked items are not excluded here)."""
+        logits = ops.matmul(query, ops.transpose(self.candidate_embeddings(item_ids, training)))
+        if self.interest_weight is not None and interest is not None:
+            topics = self.candidate_topics(item_ids)
+            logits = logits + self.interest_weight * ops.matmul(interest, ops.transpose(topics))
+        return logits
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        query, interest = y_pred["query_embedding"], y_pred.get("interest")
+        if self.dense_positions:
+            labels = ops.reshape(y, (-1,))
+            query = ops.reshape(query, (-1, ops.shape(query)[-1]))
+            if interest is not None:
+                interest = ops.reshape(interest, (-1, ops.shape(interest)[-1]))
+            weights = ops.cast(labels > 0, "float32")
+        else:  # logits only for the valid (non-padded) positions
+            positions = tf.where(y > 0)
+            labels = tf.gather_nd(y, positions)
+            query = tf.gather_nd(query, positions)
+            if interest is not None:
+                interest = tf.gather_nd(interest, positions)
+            weights = None
+        if self.loss_name == "full":
+            loss = self._full_loss(query, interest, labels, weights, training)
+        else:
+            loss = self._sampled_loss(query, interest, labels, weights, training)
+        if self.topic_loss_weight and self.config.has_categories and interest is not None:
+            loss = loss + self.topic_loss_weight * self._topic_loss()
+        # Keras sums replica gradients; scale like its built-in losses do.
+        return loss / tf.distribute.get_strategy().num_replicas_in_sync
+
+    def _full_loss(self, query, interest, labels, weights, training):
+        logits = self.score(query, interest, training=training)
+        return full_softmax_cross_entropy(logits, labels, self.candidate_mask > 0, weights)
+
+    def _sampled_loss(self, query, interest, labels, weights, training):
+        log_p = ops.log(ops.maximum(ops.expand_dims(self.sampling_probabilities, 0), 1e-30))
+        negatives = ops.cast(keras.random.categorical(log_p, self.num_negatives,
+                                                      seed=self.seed_generator)[0], "int32")
+        labels = ops.cast(labels, "int32")
+        positive_embeddings = self.candidate_embeddings(labels, training)
+        positive = ops.sum(query * positive_embeddings, axis=-1)
+        if self.interest_weight is not None and interest is not None:
+            positive = positive + self.interest_weight * ops.sum(
+                interest * self.candidate_topics(labels), axis=-1)
+        negative = self.score(query, interest, negatives, training)
+        positive = log_q_correction(positive, self.sampling_probabilities, labels,
+                                    self.num_negatives)
+        negative = log_q_correction(negative, self.sampling_probabilities,
+                                    ops.expand_dims(negatives, 0), self.num_negatives)
+        negative = remove_accidental_hits(negative, labels, negatives)
+        return sampled_softmax_cross_entropy(positive, negative, weights)
+
+    def _topic_loss(self):
+        """Cross-entropy of the topic head's item topics against the item categories."""
+        categories = self.candidate_model.category_table.table
+        logits = self.query_model.topic_head.topic_logits_of(self.query_model.text_table.table)
+        return full_softmax_cross_entropy(logits, categories, weights=categories > 1)
+
+    def get_config(self):
+        return {"config": self.config.to_dict(), "loss": self.loss_name,
+                "num_negatives": self.num_negatives, "topic_loss_weight": self.topic_loss_weight,
+                "dense_positions": self.dense_positions, "name": self.name}
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        return cls(ModelConfig.from_dict(config.pop("config")), **config)
+

@@ -1,0 +1,179 @@
+"""Experiment configuration: ``[data]``, ``[model]`` and ``[train]`` tables of a TOML file.
+
+Example ``training/configs/synthetic.toml``::
+
+    [data]
+    format = "synthetic"
+    target_domain = "media"
+
+    [model]
+    use_cross_domain = true
+
+    [train]
+    epochs = 8
+
+Relative dataset paths are resolved against the current directory. The vocabulary sizes and
+the text dimension of :class:`~recsys_tf.models.ModelConfig` come from the data; ``[model]``
+sets the rest.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from recsys_tf.data.loaders import FORMATS
+from recsys_tf.data.splits import SPLITS
+from recsys_tf.models.model_config import ModelConfig
+from recsys_tf.models.two_tower_model import LOSSES
+
+TEXT_ENCODERS = ("pretrained", "tiny", "none")
+STRATEGIES = ("auto", "one", "mirrored", "multiworker")
+DATA_DERIVED = ("num_items", "num_event_types", "num_categories", "text_dim")
+
+
+@dataclasses.dataclass(frozen=True)
+class DataConfig:
+    """Which data, how it is split and cut into sequences, and how item text is encoded.
+
+    Args:
+        format: a dataset format (see ``recsys-tf data inspect --help``).
+        path: dataset file or directory (not for ``synthetic``).
+        split: ``leave-one-out``, ``temporal`` or ``predefined``.
+        target_domain: domain of the predicted items (the others feed the cross-domain tower).
+        max_length, max_cross_length: sequence lengths.
+        synthetic: keyword arguments of :class:`~recsys_tf.data.SyntheticConfig`.
+        text_encoder: ``pretrained`` (all-MiniLM-L6-v2), ``tiny`` (random 1-layer BERT over the
+            titles' words, for tests) or ``none``.
+        cache_dir: where item text embeddings are cached.
+    """
+
+    format: str = "synthetic"
+    path: str | None = None
+    split: str = "leave-one-out"
+    target_domain: str | None = None
+    max_length: int = 50
+    max_cross_length: int = 50
+    synthetic: dict = dataclasses.field(default_factory=dict)
+    text_encoder: str = "pretrained"
+    cache_dir: str = "~/.cache/recsys_tf/text"
+
+    def __post_init__(self):
+        if self.format not in FORMATS:
+            raise ValueError(f"[data] format must be one of {FORMATS}. Received: {self.format!r}")
+        if self.split not in SPLITS:
+            raise ValueError(f"[data] split must be one of {SPLITS}. Received: {self.split!r}")
+        if self.text_encoder not in TEXT_ENCODERS:
+            raise ValueError(f"[data] text_encoder must be one of {TEXT_ENCODERS}. "
+                             f"Received: {self.text_encoder!r}")
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainConfig:
+    """Optimisation, loss, early stopping and hardware switches.
+
+    Args:
+        epochs: maximum epochs.
+        batch_size: global batch (split across replicas).
+        learning_rate: Adam learning rate.
+        loss: ``full`` softmax over the catalogue, or ``sampled`` with logQ correction.
+        num_negatives: negatives per step of the sampled loss.
+        topic_loss_weight: weight of the topic head's category loss.
+        patience: epochs without a better validation NDCG@10 before stopping.
+        seed: seeds weights, dropout and the per-epoch shuffles.
+        eval_batch_size: targets per evaluation batch.
+        mixed_precision: ``mixed_float16`` compute (GPU).
+        jit_compile: XLA-compile the train step (uses the static-shape loss layout).
+        strategy: ``auto`` (mirrored over all GPUs, else one device), ``one``, ``mirrored``,
+            ``multiworker``.
+    """
+
+    epochs: int = 20
+    batch_size: int = 256
+    learning_rate: float = 1e-3
+    loss: str = "full"
+    num_negatives: int = 1000
+    topic_loss_weight: float = 0.1
+    patience: int = 3
+    seed: int = 0
+    eval_batch_size: int = 1024
+    mixed_precision: bool = False
+    jit_compile: bool = False
+    strategy: str = "auto"
+
+    def __post_init__(self):
+        if self.epochs < 1 or self.batch_size < 1 or self.patience < 1:
+            raise ValueError("[train] epochs, batch_size and patience must be >= 1.")
+        if not self.learning_rate > 0:
+            raise ValueError(f"[train] learning_rate must be > 0. Received: {self.learning_rate}")
+        if self.loss not in LOSSES:
+            raise ValueError(f"[train] loss must be one of {LOSSES}. Received: {self.loss!r}")
+        if self.strategy not in STRATEGIES:
+            raise ValueError(f"[train] strategy must be one of {STRATEGIES}. "
+                             f"Received: {self.strategy!r}")
+
+
+@dataclasses.dataclass(frozen=True)
+class ExperimentConfig:
+    """A whole run: data, model switches and sizes (``[model]``), training."""
+
+    data: DataConfig = DataConfig()
+    model: dict = dataclasses.field(default_factory=dict)
+    train: TrainConfig = TrainConfig()
+
+    def __post_init__(self):
+        fields = {f.name for f in dataclasses.fields(ModelConfig)}
+        unknown = set(self.model) - fields
+        derived = set(self.model) & set(DATA_DERIVED)
+        if unknown:
+            raise ValueError(f"[model] has unknown keys {sorted(unknown)}; known: "
+                             f"{sorted(fields - set(DATA_DERIVED))}")
+        if derived:
+            raise ValueError(f"[model] keys {sorted(derived)} come from the data; remove them.")
+
+    def replace(self, **sections: dict) -> ExperimentConfig:
+        """A copy with some fields of some sections replaced, e.g. ``train={"epochs": 2}``."""
+        values = {}
+        for name, changes in sections.items():
+            current = getattr(self, name)
+            values[name] = ({**current, **changes} if isinstance(current, dict)
+                            else dataclasses.replace(current, **changes))
+        return dataclasses.replace(self, **values)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"data": dataclasses.asdict(self.data), "model": dict(self.model),
+                "train": dataclasses.asdict(self.train)}
+
+    def save(self, path: str | Path) -> None:
+        Path(path).write_text(json.dumps(self.to_dict(), indent=2) + "\n", encoding="utf-8")
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any], source: str = "config") -> ExperimentConfig:
+        unknown = set(values) - {"data", "model", "train"}
+        if unknown:
+            raise ValueError(f"{source}: unknown sections {sorted(unknown)} (expected [data], "
+                             "[model], [train])")
+        try:
+            return cls(data=DataConfig(**values.get("data", {})),
+                       model=dict(values.get("model", {})),
+                       train=TrainConfig(**values.get("train", {})))
+        except TypeError as error:  # unexpected keyword
+            raise ValueError(f"{source}: {error}") from None
+        except ValueError as error:
+            raise ValueError(f"{source}: {error}") from None
+
+    @classmethod
+    def load(cls, path: str | Path) -> ExperimentConfig:
+        """Reads a ``.toml`` (or a saved ``.json``) experiment file."""
+        path = Path(path)
+        if not path.is_file():
+            raise ValueError(f"Config file not found: {path}")
+        text = path.read_text(encoding="utf-8")
+        try:
+            values = json.loads(text) if path.suffix == ".json" else tomllib.loads(text)
+        except (tomllib.TOMLDecodeError, json.JSONDecodeError) as error:
+            raise ValueError(f"{path}: not valid {path.suffix[1:].upper()}: {error}") from None
+        return cls.from_dict(values, source=str(path))

@@ -1,0 +1,139 @@
+"""Training entry point: ``train(experiment, output_dir) -> metrics`` (wrapped by the CLI).
+
+A run directory holds ``experiment.json``, ``vocabularies.json``, ``checkpoints/`` (resumable),
+``logs/`` (TensorBoard), the best model as ``model.keras`` and ``metrics.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import keras
+
+from recsys_tf.data.encoding import Vocabularies
+from recsys_tf.data.pipeline import epoch_dataset
+from recsys_tf.models import ModelConfig, TwoTowerModel
+from recsys_tf.training.experiment_config import ExperimentConfig
+from recsys_tf.training.prepared_data import PreparedData, prepare_data
+from recsys_tf.training.ranking_validation import RankingValidation
+from recsys_tf.training.strategies import make_strategy
+from recsys_tf.training.training_checkpoint import TrainingCheckpoint
+
+MONITOR = "val_ndcg@10"
+
+
+def build_model(experiment: ExperimentConfig, prepared: PreparedData) -> TwoTowerModel:
+    """A :class:`TwoTowerModel` sized for ``prepared`` with its item tables filled."""
+    text_dim = 0 if prepared.item_text is None else int(prepared.item_text.shape[1])
+    config = ModelConfig(num_items=prepared.num_items,
+                         num_event_types=len(prepared.vocabularies.event_type),
+                         num_categories=prepared.num_categories, text_dim=text_dim,
+                         **experiment.model)
+    if config.use_cross_domain and "cross_item_ids" not in prepared.train:
+        raise ValueError("[model] use_cross_domain needs [data] target_domain (the other "
+                         "domains form the cross-domain stream).")
+    train = experiment.train
+    model = TwoTowerModel(config, loss=train.loss, num_negatives=train.num_negatives,
+                          topic_loss_weight=train.topic_loss_weight,
+                          dense_positions=train.jit_compile)
+    model.set_catalogue(text_embeddings=prepared.item_text, categories=prepared.item_categories,
+                        known=prepared.known_items, candidate_mask=prepared.candidate_mask,
+                        sampling_probabilities=prepared.popularity + 1.0)
+    return model
+
+
+def train(experiment: ExperimentConfig, output_dir: str | Path, *, epochs: int | None = None,
+          strategy: str | None = None, warm_start: str | Path | None = None,
+          verbose: str | int = "auto", prepared: PreparedData | None = None) -> dict:
+    """Trains (or resumes) a run; returns the metrics also written to ``metrics.json``.
+
+    Args:
+        experiment: the configuration.
+        output_dir: run directory; if it holds checkpoints of the same experiment, training
+            resumes after the last completed epoch.
+        epochs: overrides ``[train] epochs``.
+        strategy: overrides ``[train] strategy``.
+        warm_start: a finished run directory: start from its weights and vocabularies (the
+            feedback loop: continue on newer events; their unknown items map to OOV).
+        verbose: Keras progress bar setting.
+        prepared: already prepared data (tests, benchmarks); else prepared from the config.
+    """
+    from recsys_tf.evaluation.run_report import evaluate_prepared
+
+    if epochs is not None:
+        experiment = experiment.replace(train={"epochs": epochs})
+    if strategy is not None:
+        experiment = experiment.replace(train={"strategy": strategy})
+    settings = experiment.train
+    output = Path(output_dir)
+    if settings.strategy == "multiworker":
+        from recsys_tf.training.multiworker_loop import train_multiworker
+
+        return train_multiworker(experiment, output)
+    _claim_run_directory(output, experiment, warm_start)
+    keras.utils.set_random_seed(settings.seed)
+    if settings.mixed_precision:
+        keras.mixed_precision.set_dtype_policy("mixed_float16")
+    started = time.perf_counter()
+    if prepared is None:
+        vocabularies = Vocabularies.load(warm_start) if warm_start else None
+        prepared = prepare_data(experiment.data, vocabularies=vocabularies)
+    prepared.vocabularies.save(output)
+    prepare_seconds = time.perf_counter() - started
+
+    distribution = make_strategy(settings.strategy)
+    with distribution.scope():
+        model = build_model(experiment, prepared)
+        if warm_start:
+            model.load_weights(Path(warm_start) / "model.keras")
+        model.compile(optimizer=keras.optimizers.Adam(settings.learning_rate),
+                      jit_compile=settings.jit_compile)
+        model.optimizer.build(model.trainable_variables)
+    checkpoint = TrainingCheckpoint(output / "checkpoints", MONITOR, settings.patience)
+    first_epoch = checkpoint.restore(model)
+    started = time.perf_counter()
+    if first_epoch < settings.epochs and checkpoint.state["wait"] < settings.patience:
+        dataset, steps = epoch_dataset(prepared.train, batch_size=settings.batch_size,
+                                       seed=settings.seed, first_epoch=first_epoch,
+                                       last_epoch=settings.epochs,
+                                       feature_keys=model.input_names)
+        callbacks = [RankingValidation(prepared.valid, prepared.valid_history,
+                                       prepared.candidate_mask, settings.eval_batch_size),
+                     checkpoint, keras.callbacks.TensorBoard(str(output / "logs"))]
+        model.fit(dataset, epochs=settings.epochs, initial_epoch=first_epoch,
+                  steps_per_epoch=steps, callbacks=callbacks, verbose=verbose)
+    train_seconds = time.perf_counter() - started
+    model.load_weights(output / "checkpoints" / "best.weights.h5")
+    model.save(output / "model.keras")
+    metrics = {
+        "experiment": experiment.to_dict(),
+        "best_epoch": checkpoint.state["best_epoch"],
+        "history": checkpoint.state["history"],
+        "resumed_from_epoch": first_epoch,
+        "seconds": {"prepare": round(prepare_seconds, 2), "train": round(train_seconds, 2)},
+        **evaluate_prepared(model, prepared, batch_size=settings.eval_batch_size),
+    }
+    (output / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    return metrics
+
+
+def _claim_run_directory(output: Path, experiment: ExperimentConfig,
+                         warm_start: str | Path | None) -> None:
+    """Writes ``experiment.json``; refuses a directory that holds a different experiment."""
+    output.mkdir(parents=True, exist_ok=True)
+    saved = output / "experiment.json"
+    record = {**experiment.to_dict(), "warm_start": str(warm_start) if warm_start else None}
+    if saved.is_file():
+        previous = json.loads(saved.read_text())
+        # More (or fewer) epochs continue the same run.
+        if _without_epochs(previous) != _without_epochs(record):
+            raise ValueError(f"{output} holds a different run (experiment.json differs); "
+                             "use a new --output directory.")
+        return
+    saved.write_text(json.dumps(record, indent=2) + "\n")
+
+
+def _without_epochs(record: dict) -> dict:
+    return {**record, "train": {k: v for k, v in record["train"].items() if k != "epochs"}}

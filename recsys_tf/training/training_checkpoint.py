@@ -1,0 +1,75 @@
+"""Per-epoch checkpoints with early stopping state, so a killed run resumes where it stopped."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import keras
+import numpy as np
+
+
+class TrainingCheckpoint(keras.callbacks.Callback):
+    """After every epoch: save the weights (model + optimizer + RNG states) and the early
+    stopping state; keep the best epoch's weights by ``monitor``; stop after ``patience`` epochs
+    without improvement.
+
+    Files in ``directory``: ``last.weights.h5``, ``best.weights.h5``, ``state.json`` (written
+    last, atomically, so a run killed at any moment resumes from a consistent epoch).
+
+    Args:
+        directory: checkpoint folder.
+        monitor: a key of the epoch logs, higher is better (e.g. ``val_ndcg@10``).
+        patience: epochs without improvement before stopping.
+        write: false on non-chief workers (they train but do not write).
+    """
+
+    def __init__(self, directory: str | os.PathLike, monitor: str, patience: int,
+                 write: bool = True):
+        super().__init__()
+        self.directory = Path(directory)
+        self.monitor = monitor
+        self.patience = patience
+        self.write = write
+        self.state = {"epoch": 0, "best": -np.inf, "best_epoch": -1, "wait": 0, "history": []}
+
+    @property
+    def state_path(self) -> Path:
+        return self.directory / "state.json"
+
+    def restore(self, model: keras.Model) -> int:
+        """Loads the last checkpoint into ``model`` if there is one; returns the next epoch."""
+        if not self.state_path.is_file():
+            return 0
+        self.state = json.loads(self.state_path.read_text())
+        model.load_weights(self.directory / "last.weights.h5")
+        return int(self.state["epoch"])
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = dict(logs or {})
+        if self.monitor not in logs:
+            raise KeyError(f"`{self.monitor}` missing from the epoch logs {sorted(logs)}")
+        value = float(logs[self.monitor])
+        improved = value > self.state["best"]
+        self.state["history"].append({"epoch": epoch + 1, **{k: float(v)
+                                                             for k, v in logs.items()}})
+        self.state.update(epoch=epoch + 1, wait=0 if improved else self.state["wait"] + 1)
+        if improved:
+            self.state.update(best=value, best_epoch=epoch + 1)
+        if self.write:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            _replace(self.directory / "last.weights.h5", self.model.save_weights)
+            if improved:
+                _replace(self.directory / "best.weights.h5", self.model.save_weights)
+            _replace(self.state_path, lambda path: Path(path).write_text(
+                json.dumps(self.state, indent=1)))
+        if self.state["wait"] >= self.patience:
+            self.model.stop_training = True
+
+
+def _replace(path: Path, write) -> None:
+    """Writes through a temporary sibling and renames it (never a half-written file)."""
+    temporary = path.with_name(f"tmp-{path.name}")
+    write(str(temporary))
+    os.replace(temporary, path)
