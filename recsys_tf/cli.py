@@ -1,10 +1,11 @@
 """The ``recsys-tf`` command line.
 
-Subcommands: ``data inspect``. (Training, evaluation, export and serving commands arrive with
-their modules.)
+Subcommands: ``data inspect``, ``train``, ``evaluate``.
 
 Example::
 
+    recsys-tf train --config training/configs/synthetic.toml --output runs/synthetic
+    recsys-tf evaluate --model runs/synthetic --json
     recsys-tf data inspect --format synthetic
     recsys-tf data inspect ../shared/datasets/ml-100k --format movielens --json
     recsys-tf data inspect events.csv --format events-csv --column user_id=uid --column timestamp=ts
@@ -42,7 +43,55 @@ def build_parser() -> argparse.ArgumentParser:
     inspect.add_argument("--seed", type=int, default=0, help="synthetic: random seed")
     inspect.add_argument("--num-users", type=int, default=None, help="synthetic: users")
     inspect.set_defaults(handler=_data_inspect)
+
+    train = commands.add_parser("train", help="train (or resume) a model from a TOML config")
+    train.add_argument("--config", required=True, help="experiment TOML (training/configs/)")
+    train.add_argument("--output", help="run directory (default: runs/<config name>); an "
+                                        "existing run of the same config resumes")
+    train.add_argument("--strategy", help="auto | one | mirrored | multiworker (overrides "
+                                          "[train] strategy)")
+    train.add_argument("--epochs", type=int, help="overrides [train] epochs")
+    train.add_argument("--warm-start", help="a finished run directory to continue from")
+    train.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    train.set_defaults(handler=_train)
+
+    evaluate = commands.add_parser(
+        "evaluate", help="full-ranking HR@10 / NDCG@10 of a trained model and of popularity")
+    evaluate.add_argument("--model", required=True, help="a run directory with model.keras")
+    evaluate.add_argument("--config", help="experiment TOML (default: the run's own)")
+    evaluate.add_argument("--json", action="store_true", help="print one JSON object")
+    evaluate.set_defaults(handler=_evaluate)
     return parser
+
+
+def _train(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from recsys_tf.evaluation.run_report import format_report
+    from recsys_tf.training.experiment_config import ExperimentConfig
+    from recsys_tf.training.trainer import train
+
+    experiment = ExperimentConfig.load(args.config)
+    output = args.output or str(Path("runs") / Path(args.config).stem)
+    metrics = train(experiment, output, epochs=args.epochs, strategy=args.strategy,
+                    warm_start=args.warm_start)
+    if args.json:
+        print(json.dumps(metrics, indent=2))
+    else:
+        print(format_report(metrics))
+        print(f"best epoch {metrics['best_epoch']}; model, metrics and TensorBoard logs in "
+              f"{output}/")
+    return 0
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from recsys_tf.evaluation.run_report import evaluate_run, format_report
+    from recsys_tf.training.experiment_config import ExperimentConfig
+
+    experiment = ExperimentConfig.load(args.config) if args.config else None
+    report = evaluate_run(args.model, experiment)
+    print(json.dumps(report, indent=2) if args.json else format_report(report))
+    return 0
 
 
 def _data_inspect(args: argparse.Namespace) -> int:
