@@ -1,0 +1,30 @@
+import pytest
+
+from recsys_tf.models import ModelConfig
+
+
+def test_round_trip():
+    config = ModelConfig(num_items=10, use_cross_domain=True, fusion="concat")
+    assert ModelConfig.from_dict(config.to_dict()) == config
+
+
+@pytest.mark.parametrize("values, message", [
+    ({"use_behaviour": False, "use_content": False}, "At least one"),
+    ({"text_dim": 0}, "need item text"),
+    ({"fusion": "sum"}, "fusion"),
+    ({"interest_alpha": 0.0}, "interest_alpha"),
+    ({"dropout": 1.0}, "dropout"),
+])
+def test_invalid(values, message):
+    with pytest.raises(ValueError, match=message):
+        ModelConfig(num_items=10, **values)
+
+
+def test_unknown_key():
+    with pytest.raises(ValueError, match="Unknown model config keys"):
+        ModelConfig.from_dict({"num_items": 3, "hidden": 4})
+
+
+def test_topics_follow_categories():
+    assert ModelConfig(num_items=5, num_categories=7).topic_count == 7
+    assert ModelConfig(num_items=5, num_categories=2, num_topics=9).topic_count == 9

@@ -1,0 +1,73 @@
+import keras
+import numpy as np
+import pytest
+
+from recsys_tf.losses import full_softmax_cross_entropy
+from recsys_tf.models import TwoTowerModel
+from tests.keras_harness import run_serialization_test
+from tests.models.fixtures import NUM_ITEMS, batch, catalogue, tiny_config
+
+
+def build(**kwargs):
+    config_overrides = kwargs.pop("config", {})
+    model = TwoTowerModel(tiny_config(**config_overrides), **kwargs)
+    model.set_catalogue(**catalogue())
+    return model
+
+
+def test_full_loss_equals_reference_on_valid_positions():
+    """The loss is the softmax CE over non-padded positions only, plus the topic loss."""
+    model = build(topic_loss_weight=0.0)
+    x, y = batch()
+    out = model(x, training=False)
+    loss = float(model.compute_loss(x, y, out, training=False))
+    valid = y > 0
+    q = np.asarray(out["query_embedding"])[valid]
+    u = np.asarray(out["interest"])[valid]
+    logits = np.asarray(model.score(q, u))
+    expected = float(full_softmax_cross_entropy(logits, y[valid], np.arange(NUM_ITEMS) >= 2))
+    assert loss == pytest.approx(expected, rel=1e-5)
+
+
+def test_dense_layout_gives_the_same_loss():
+    x, y = batch()
+    gathered, dense = build(), build(dense_positions=True)
+    dense.set_weights(gathered.get_weights())
+    out = gathered(x, training=False)
+    np.testing.assert_allclose(gathered.compute_loss(x, y, out, training=False),
+                               dense.compute_loss(x, y, out, training=False), rtol=1e-5)
+
+
+def test_score_adds_the_topic_term():
+    model = build()
+    out = model(batch()[0], training=False)
+    q, u = out["query_embedding"][:, 0], out["interest"][:, 0]
+    e = np.asarray(model.candidate_embeddings())
+    c = np.asarray(model.candidate_topics())
+    w = float(np.asarray(model.interest_weight))
+    np.testing.assert_allclose(model.score(q, u), np.asarray(q) @ e.T + w * np.asarray(u) @ c.T,
+                               rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("loss", ["full", "sampled"])
+def test_fit_reduces_loss(loss):
+    keras.utils.set_random_seed(0)
+    model = build(loss=loss, num_negatives=8)
+    model.compile(optimizer=keras.optimizers.Adam(0.02))
+    x, y = batch(size=32)
+    history = model.fit(x, y, epochs=8, batch_size=16, verbose=0).history["loss"]
+    assert history[-1] < history[0]
+
+
+def test_keras_round_trip_keeps_catalogue_and_outputs(tmp_path):
+    model = build(loss="sampled", num_negatives=5)
+    x, _ = batch()
+    loaded = run_serialization_test(model, x, tmp_path)
+    assert loaded.loss_name == "sampled" and loaded.num_negatives == 5
+    np.testing.assert_allclose(loaded.candidate_embeddings(), model.candidate_embeddings())
+    np.testing.assert_allclose(loaded.candidate_mask, model.candidate_mask)
+
+
+def test_bad_loss():
+    with pytest.raises(ValueError, match="loss"):
+        TwoTowerModel(tiny_config(), loss="bpr")
