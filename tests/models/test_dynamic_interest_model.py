@@ -1,4 +1,3 @@
-import numpy as np
 import pytest
 
 from recsys_tf.models import DynamicInterestModel, query_input_names
