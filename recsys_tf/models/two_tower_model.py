@@ -83,6 +83,7 @@ class TwoTowerModel(keras.Model):
             shape=(config.num_items,), name="sampling_probabilities",
             initializer=keras.initializers.Constant(1.0 / config.num_items), trainable=False)
         self.seed_generator = keras.random.SeedGenerator(config.seed)
+        self.built = True  # both towers are functional models, built at construction
 
     def set_catalogue(self, *, text_embeddings: np.ndarray | None,
                       categories: np.ndarray | None, known: np.ndarray,

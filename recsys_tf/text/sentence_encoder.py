@@ -133,7 +133,11 @@ class SentenceEncoder:
         out = np.zeros((len(texts), self.dim), np.float32)
         for start in range(0, len(texts), self.batch_size):
             batch = self.tokenize(texts[start:start + self.batch_size])
-            out[start:start + len(next(iter(batch.values())))] = np.asarray(
+            # Drop the columns that are padding in every row: attention and the masked mean
+            # ignore them anyway, and titles are far shorter than 256 tokens.
+            width = max(int(batch["padding_mask"].sum(axis=1).max()), 1)
+            batch = {name: value[:, :width] for name, value in batch.items()}
+            out[start:start + len(batch["token_ids"])] = np.asarray(
                 self.model(batch, training=False))
         return out
 

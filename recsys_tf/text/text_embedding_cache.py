@@ -75,7 +75,8 @@ class TextEmbeddingCache:
                 missing.setdefault(key, text)
         self.encoded_last_call = len(missing)
         if missing:
-            pending = list(missing.items())
+            # Similar lengths in one batch: less padding per encoder call.
+            pending = sorted(missing.items(), key=lambda item: len(item[1]))
             with progress_bar(len(pending), "encoding item texts", "text") as bar:
                 for start in range(0, len(pending), encoder.batch_size):
                     chunk = pending[start:start + encoder.batch_size]

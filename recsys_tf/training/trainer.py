@@ -72,7 +72,7 @@ def train(experiment: ExperimentConfig, output_dir: str | Path, *, epochs: int |
         from recsys_tf.training.multiworker_loop import train_multiworker
 
         return train_multiworker(experiment, output)
-    _claim_run_directory(output, experiment, warm_start)
+    _claim_run_directory(output, experiment)
     keras.utils.set_random_seed(settings.seed)
     if settings.mixed_precision:
         keras.mixed_precision.set_dtype_policy("mixed_float16")
@@ -112,6 +112,7 @@ def train(experiment: ExperimentConfig, output_dir: str | Path, *, epochs: int |
         "best_epoch": checkpoint.state["best_epoch"],
         "history": checkpoint.state["history"],
         "resumed_from_epoch": first_epoch,
+        "warm_start": str(warm_start) if warm_start else None,
         "seconds": {"prepare": round(prepare_seconds, 2), "train": round(train_seconds, 2)},
         **evaluate_prepared(model, prepared, batch_size=settings.eval_batch_size),
     }
@@ -119,12 +120,11 @@ def train(experiment: ExperimentConfig, output_dir: str | Path, *, epochs: int |
     return metrics
 
 
-def _claim_run_directory(output: Path, experiment: ExperimentConfig,
-                         warm_start: str | Path | None) -> None:
+def _claim_run_directory(output: Path, experiment: ExperimentConfig) -> None:
     """Writes ``experiment.json``; refuses a directory that holds a different experiment."""
     output.mkdir(parents=True, exist_ok=True)
     saved = output / "experiment.json"
-    record = {**experiment.to_dict(), "warm_start": str(warm_start) if warm_start else None}
+    record = experiment.to_dict()
     if saved.is_file():
         previous = json.loads(saved.read_text())
         # More (or fewer) epochs continue the same run.

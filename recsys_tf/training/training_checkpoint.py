@@ -15,8 +15,9 @@ class TrainingCheckpoint(keras.callbacks.Callback):
     stopping state; keep the best epoch's weights by ``monitor``; stop after ``patience`` epochs
     without improvement.
 
-    Files in ``directory``: ``last.weights.h5``, ``best.weights.h5``, ``state.json`` (written
-    last, atomically, so a run killed at any moment resumes from a consistent epoch).
+    Files in ``directory``: ``epoch-NNNN.weights.h5`` (the last epoch), ``best.weights.h5`` and
+    ``state.json``, which names the last epoch's file and is replaced atomically after it is
+    written, so a run killed at any moment resumes from a consistent epoch.
 
     Args:
         directory: checkpoint folder.
@@ -43,7 +44,7 @@ class TrainingCheckpoint(keras.callbacks.Callback):
         if not self.state_path.is_file():
             return 0
         self.state = json.loads(self.state_path.read_text())
-        model.load_weights(self.directory / "last.weights.h5")
+        model.load_weights(self.directory / self.state["weights"])
         return int(self.state["epoch"])
 
     def on_epoch_end(self, epoch, logs=None):
@@ -59,11 +60,15 @@ class TrainingCheckpoint(keras.callbacks.Callback):
             self.state.update(best=value, best_epoch=epoch + 1)
         if self.write:
             self.directory.mkdir(parents=True, exist_ok=True)
-            _replace(self.directory / "last.weights.h5", self.model.save_weights)
+            previous = self.state.get("weights")
+            self.state["weights"] = f"epoch-{epoch + 1:04d}.weights.h5"
+            _replace(self.directory / self.state["weights"], self.model.save_weights)
             if improved:
                 _replace(self.directory / "best.weights.h5", self.model.save_weights)
             _replace(self.state_path, lambda path: Path(path).write_text(
                 json.dumps(self.state, indent=1)))
+            if previous and previous != self.state["weights"]:
+                (self.directory / previous).unlink(missing_ok=True)
         if self.state["wait"] >= self.patience:
             self.model.stop_training = True
 

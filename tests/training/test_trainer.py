@@ -1,0 +1,72 @@
+"""End-to-end training on tiny synthetic data: quality, artefacts, warm start."""
+
+import json
+
+import keras
+import numpy as np
+import pytest
+
+from recsys_tf.evaluation.run_report import evaluate_run
+from recsys_tf.training.trainer import train
+from tests.training.tiny_experiment import tiny_experiment
+
+
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory):
+    root = tmp_path_factory.mktemp("run")
+    metrics = train(tiny_experiment(root / "cache", epochs=8), root / "run", verbose=0)
+    return root, metrics
+
+
+def test_beats_popularity_and_follows_interest_switches(finished_run):
+    _, metrics = finished_run
+    model, popular = metrics["test"]["model"], metrics["test"]["popularity"]
+    assert model["ndcg@10"] > 1.5 * popular["ndcg@10"], (model, popular)
+    assert model["hr@10"] > popular["hr@10"]
+    drift = metrics["interest_drift"]
+    assert drift["model"]["followed_share"] > 0.5 > drift["popularity"]["followed_share"]
+
+
+def test_run_directory_and_evaluate_command_agree(finished_run):
+    root, metrics = finished_run
+    run = root / "run"
+    for name in ("model.keras", "metrics.json", "experiment.json", "vocabularies.json",
+                 "checkpoints/state.json", "checkpoints/best.weights.h5"):
+        assert (run / name).exists(), name
+    assert list((run / "logs").rglob("events.out.tfevents*")), "no TensorBoard events"
+    assert json.loads((run / "metrics.json").read_text())["best_epoch"] == metrics["best_epoch"]
+    report = evaluate_run(run)
+    assert report["test"]["model"]["ndcg@10"] == pytest.approx(
+        metrics["test"]["model"]["ndcg@10"], abs=1e-6)
+
+
+def test_best_epoch_is_the_best_validation_epoch(finished_run):
+    _, metrics = finished_run
+    scores = [entry["val_ndcg@10"] for entry in metrics["history"]]
+    assert metrics["best_epoch"] == int(np.argmax(scores)) + 1
+    assert metrics["valid"]["model"]["ndcg@10"] == pytest.approx(max(scores), abs=1e-6)
+
+
+def test_warm_start_continues_from_the_trained_weights(finished_run, tmp_path):
+    root, metrics = finished_run
+    experiment = tiny_experiment(root / "cache", epochs=1)
+    warm = train(experiment, tmp_path / "warm", warm_start=root / "run", verbose=0)
+    cold = train(experiment, tmp_path / "cold", verbose=0)
+    first = warm["history"][0]["val_ndcg@10"]
+    assert first > cold["history"][0]["val_ndcg@10"]
+    assert first > 0.8 * metrics["valid"]["model"]["ndcg@10"]
+
+
+def test_refuses_a_directory_of_another_experiment(finished_run):
+    root, _ = finished_run
+    other = tiny_experiment(root / "cache", learning_rate=0.1)
+    with pytest.raises(ValueError, match="different run"):
+        train(other, root / "run", verbose=0)
+
+
+def test_saved_model_loads_in_safe_mode(finished_run):
+    root, _ = finished_run
+    import recsys_tf.models  # noqa: F401
+
+    model = keras.models.load_model(root / "run" / "model.keras", safe_mode=True)
+    assert model.config.use_cross_domain
