@@ -62,6 +62,7 @@ def train_multiworker(experiment: ExperimentConfig, output: Path, *,
         callback.set_model(model)
     first_epoch = checkpoint.restore(model)
     validation.on_train_begin()
+    model.stop_training = False  # set by the checkpoint's early stopping
 
     @tf.function
     def train_step(features, labels):

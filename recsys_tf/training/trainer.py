@@ -103,7 +103,8 @@ def train(experiment: ExperimentConfig, output_dir: str | Path, *, epochs: int |
                                        prepared.candidate_mask, settings.eval_batch_size),
                      checkpoint, keras.callbacks.TensorBoard(str(output / "logs"))]
         model.fit(dataset, epochs=settings.epochs, initial_epoch=first_epoch,
-                  steps_per_epoch=steps, callbacks=callbacks, verbose=verbose)
+                  steps_per_epoch=steps, callbacks=callbacks, shuffle=False,
+                  verbose=verbose)
     train_seconds = time.perf_counter() - started
     model.load_weights(output / "checkpoints" / "best.weights.h5")
     model.save(output / "model.keras")

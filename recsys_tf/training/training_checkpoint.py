@@ -11,7 +11,7 @@ import numpy as np
 
 
 class TrainingCheckpoint(keras.callbacks.Callback):
-    """After every epoch: save the weights (model + optimizer + RNG states) and the early
+    """After every epoch: save the weights (model + optimizer), the RNG states and the early
     stopping state; keep the best epoch's weights by ``monitor``; stop after ``patience`` epochs
     without improvement.
 
@@ -45,6 +45,9 @@ class TrainingCheckpoint(keras.callbacks.Callback):
             return 0
         self.state = json.loads(self.state_path.read_text())
         model.load_weights(self.directory / self.state["weights"])
+        with np.load(self.directory / _rng_file(self.state["weights"])) as stored:
+            for index, variable in enumerate(_random_states(model)):
+                variable.assign(stored[f"state_{index}"])
         return int(self.state["epoch"])
 
     def on_epoch_end(self, epoch, logs=None):
@@ -63,14 +66,30 @@ class TrainingCheckpoint(keras.callbacks.Callback):
             previous = self.state.get("weights")
             self.state["weights"] = f"epoch-{epoch + 1:04d}.weights.h5"
             _replace(self.directory / self.state["weights"], self.model.save_weights)
+            _replace(self.directory / _rng_file(self.state["weights"]), lambda path: np.savez(
+                path, **{f"state_{i}": np.asarray(v)
+                                     for i, v in enumerate(_random_states(self.model))}))
             if improved:
                 _replace(self.directory / "best.weights.h5", self.model.save_weights)
             _replace(self.state_path, lambda path: Path(path).write_text(
                 json.dumps(self.state, indent=1)))
             if previous and previous != self.state["weights"]:
                 (self.directory / previous).unlink(missing_ok=True)
+                (self.directory / _rng_file(previous)).unlink(missing_ok=True)
         if self.state["wait"] >= self.patience:
             self.model.stop_training = True
+
+
+def _random_states(model: keras.Model) -> list:
+    """Dropout / sampling RNG states: variables of the model that are not weights (Keras does
+    not save them with the weights, and a resumed run must draw the same masks), in model
+    order (their names carry global counters that differ between processes)."""
+    weights = {id(v) for v in model.weights}
+    return [v for v in model.variables if id(v) not in weights]
+
+
+def _rng_file(weights_file: str) -> str:
+    return weights_file.replace(".weights.h5", ".rng.npz")
 
 
 def _replace(path: Path, write) -> None:

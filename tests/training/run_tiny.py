@@ -1,0 +1,33 @@
+"""Runs the tiny experiment in its own process (resume, mirrored and multi-worker tests).
+
+    python -m tests.training.run_tiny OUTPUT CACHE EPOCHS STRATEGY [LOGICAL_CPUS]
+
+With LOGICAL_CPUS > 1 the host CPU is split into that many logical devices first (TensorFlow
+allows this only before it initialises, hence a separate process).
+"""
+
+import json
+import sys
+
+import tensorflow as tf
+
+
+def main(argv):
+    output, cache, epochs, strategy = argv[:4]
+    cpus = int(argv[4]) if len(argv) > 4 else 1
+    if cpus > 1:
+        cpu = tf.config.list_physical_devices("CPU")[0]
+        tf.config.set_logical_device_configuration(
+            cpu, [tf.config.LogicalDeviceConfiguration()] * cpus)
+    tf.config.experimental.enable_op_determinism()
+    from recsys_tf.training.trainer import train
+    from tests.training.tiny_experiment import tiny_experiment
+
+    metrics = train(tiny_experiment(cache, epochs=int(epochs)), output, strategy=strategy,
+                    verbose=0)
+    print("RESULT " + json.dumps({"history": metrics["history"],
+                                  "test": metrics["test"]["model"]}), flush=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
