@@ -67,8 +67,8 @@ def main(argv: list[str] | None = None) -> list[dict]:
     result = {"config": args.config, "epochs_cap": args.epochs, "variants": rows,
               "popularity_test_ndcg@10": popularity["ndcg@10"]}
     (out / f"ablation-{Path(args.config).stem}.json").write_text(json.dumps(result, indent=2))
-    print(f"\n| variant | valid NDCG@10 | valid HR@10 | test NDCG@10 | best epoch |\n"
-          f"|---|---|---|---|---|")
+    print("\n| variant | valid NDCG@10 | valid HR@10 | test NDCG@10 | best epoch |\n"
+          "|---|---|---|---|---|")
     for row in rows:
         print(f"| {row['variant']} | {row['valid_ndcg@10']:.4f} | {row['valid_hr@10']:.4f} | "
               f"{row['test_ndcg@10']:.4f} | {row['best_epoch']}/{row['epochs']} |")
