@@ -62,3 +62,54 @@ def test_module_entry_point():
     result = subprocess.run([sys.executable, "-m", "recsys_tf", "--help"], capture_output=True,
                             text=True, check=True)
     assert "data" in result.stdout
+
+
+TINY_TOML = """
+[data]
+format = "synthetic"
+target_domain = "media"
+text_encoder = "tiny"
+cache_dir = "{cache}"
+max_length = 20
+max_cross_length = 20
+synthetic = {{ num_users = 150, seed = 2 }}
+
+[model]
+embedding_dim = 8
+hidden_dim = 8
+query_dim = 8
+use_cross_domain = true
+
+[train]
+epochs = 2
+batch_size = 64
+"""
+
+
+def test_train_then_evaluate(tmp_path, capsys):
+    config = tmp_path / "tiny.toml"
+    config.write_text(TINY_TOML.format(cache=tmp_path / "cache"))
+    run = tmp_path / "run"
+    assert main(["train", "--config", str(config), "--output", str(run), "--json"]) == 0
+    capsys.readouterr()
+    trained = json.loads((run / "metrics.json").read_text())
+    assert main(["evaluate", "--model", str(run), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["test"]["model"]["ndcg@10"] == pytest.approx(
+        trained["test"]["model"]["ndcg@10"], abs=1e-6)
+    assert {"model", "popularity"} == set(report["test"])
+    assert main(["evaluate", "--model", str(run)]) == 0
+    text = capsys.readouterr().out
+    assert "popularity" in text and "NDCG@10" in text and "interest switches" in text
+
+
+def test_train_bad_config_exits_2(tmp_path, capsys):
+    config = tmp_path / "bad.toml"
+    config.write_text("[train]\nepochs = 0\n")
+    assert main(["train", "--config", str(config), "--output", str(tmp_path / "r")]) == 2
+    assert "bad.toml" in capsys.readouterr().err
+
+
+def test_evaluate_without_a_run_exits_2(tmp_path, capsys):
+    assert main(["evaluate", "--model", str(tmp_path)]) == 2
+    assert "model.keras" in capsys.readouterr().err

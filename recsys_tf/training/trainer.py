@@ -35,9 +35,15 @@ def build_model(experiment: ExperimentConfig, prepared: PreparedData) -> TwoTowe
         raise ValueError("[model] use_cross_domain needs [data] target_domain (the other "
                          "domains form the cross-domain stream).")
     train = experiment.train
-    model = TwoTowerModel(config, loss=train.loss, num_negatives=train.num_negatives,
-                          topic_loss_weight=train.topic_loss_weight,
-                          dense_positions=train.jit_compile)
+    previous = keras.config.dtype_policy()
+    if train.mixed_precision:  # float16 compute, float32 variables; logits and losses float32
+        keras.config.set_dtype_policy("mixed_float16")
+    try:
+        model = TwoTowerModel(config, loss=train.loss, num_negatives=train.num_negatives,
+                              topic_loss_weight=train.topic_loss_weight,
+                              dense_positions=train.jit_compile)
+    finally:
+        keras.config.set_dtype_policy(previous)
     model.set_catalogue(text_embeddings=prepared.item_text, categories=prepared.item_categories,
                         known=prepared.known_items, candidate_mask=prepared.candidate_mask,
                         sampling_probabilities=prepared.popularity + 1.0)
@@ -74,8 +80,6 @@ def train(experiment: ExperimentConfig, output_dir: str | Path, *, epochs: int |
         return train_multiworker(experiment, output)
     _claim_run_directory(output, experiment)
     keras.utils.set_random_seed(settings.seed)
-    if settings.mixed_precision:
-        keras.mixed_precision.set_dtype_policy("mixed_float16")
     started = time.perf_counter()
     if prepared is None:
         vocabularies = Vocabularies.load(warm_start) if warm_start else None

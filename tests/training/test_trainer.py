@@ -70,3 +70,15 @@ def test_saved_model_loads_in_safe_mode(finished_run):
 
     model = keras.models.load_model(root / "run" / "model.keras", safe_mode=True)
     assert model.config.use_cross_domain
+
+
+@pytest.mark.parametrize("switches", [{"jit_compile": True}, {"mixed_precision": True},
+                                      {"loss": "sampled", "num_negatives": 64}])
+def test_hardware_and_loss_switches_train(tmp_path, switches):
+    """XLA (static-shape loss layout), mixed_float16 and the sampled loss each train and leave
+    the global dtype policy alone."""
+    metrics = train(tiny_experiment(tmp_path / "cache", epochs=2, **switches), tmp_path / "run",
+                    verbose=0)
+    losses = [entry["loss"] for entry in metrics["history"]]
+    assert all(np.isfinite(losses)) and losses[-1] < losses[0]
+    assert keras.config.dtype_policy().name == "float32"
