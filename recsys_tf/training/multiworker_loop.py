@@ -43,11 +43,11 @@ def train_multiworker(experiment: ExperimentConfig, output: Path, *,
                                                 and "chief" not in resolver.cluster_spec().jobs)
     directory = Path(output) if is_chief else Path(output) / f".worker-{task_type}-{task_id}"
     directory.mkdir(parents=True, exist_ok=True)
-    keras.utils.set_random_seed(settings.seed)
     prepared = prepared or prepare_data(experiment.data)
     if is_chief:
         experiment.save(directory / "experiment.json")
         prepared.vocabularies.save(directory)
+    keras.utils.set_random_seed(settings.seed)
 
     with strategy.scope():
         model = build_model(experiment, prepared)

@@ -79,7 +79,6 @@ def train(experiment: ExperimentConfig, output_dir: str | Path, *, epochs: int |
 
         return train_multiworker(experiment, output)
     _claim_run_directory(output, experiment)
-    keras.utils.set_random_seed(settings.seed)
     started = time.perf_counter()
     if prepared is None:
         vocabularies = Vocabularies.load(warm_start) if warm_start else None
@@ -88,6 +87,9 @@ def train(experiment: ExperimentConfig, output_dir: str | Path, *, epochs: int |
     prepare_seconds = time.perf_counter() - started
 
     distribution = make_strategy(settings.strategy)
+    # Seed here, not earlier: loading a text encoder draws random initial weights, and a run
+    # must not depend on whether its data preparation did.
+    keras.utils.set_random_seed(settings.seed)
     with distribution.scope():
         model = build_model(experiment, prepared)
         if warm_start:
