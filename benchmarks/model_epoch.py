@@ -6,7 +6,8 @@ Prepares Beauty as ``training/configs/beauty.toml`` says (item titles through th
 all-MiniLM-L6-v2), then in the same process times (a) iterating one epoch of the training
 ``tf.data`` pipeline and (b) one ``fit`` epoch of the full model (behaviour + content +
 topic-interest, full softmax over 12,101 items), alternating A B A B. Prints seconds, the ratio,
-an analytic FLOP estimate of one training epoch and the FLOP rate that the measured time means.
+an analytic FLOP estimate of one training epoch, the FLOP rate that the measured time means and,
+as the ceiling, this machine's dense float32 matmul rate measured in the same run.
 The first model epoch includes tracing and is reported separately.
 """
 
@@ -95,12 +96,24 @@ def main(argv: list[str] | None = None) -> dict:
         model.fit(dataset, epochs=1, steps_per_epoch=steps, shuffle=False, verbose=0)
         return time.perf_counter() - start
 
+    def matmul_gflops(size=2048, repeats=10):
+        """This machine's dense float32 matmul rate now: the practical ceiling."""
+        import tensorflow as tf
+
+        a = tf.random.normal((size, size))
+        tf.linalg.matmul(a, a).numpy()
+        start = time.perf_counter()
+        for _ in range(repeats):
+            tf.linalg.matmul(a, a).numpy()
+        return 2 * size ** 3 * repeats / (time.perf_counter() - start) / 1e9
+
     first_model_epoch = time_model(0)  # includes tracing
     pipeline_times, model_times = [], []
     for epoch in range(1, args.epochs + 1):
         pipeline_times.append(time_pipeline(epoch))
         model_times.append(time_model(epoch))
     flops = epoch_flops(model.config, prepared.train, settings.batch_size)
+    peak = matmul_gflops()
     model_seconds = min(model_times)
     pipeline_seconds = min(pipeline_times)
     result = {
@@ -114,6 +127,8 @@ def main(argv: list[str] | None = None) -> dict:
         "model_over_pipeline": round(model_seconds / pipeline_seconds, 1),
         "epoch_gflop": {k: round(v / 1e9, 1) for k, v in flops.items()},
         "achieved_gflop_per_s": round(flops["total"] / 1e9 / model_seconds, 1),
+        "matmul_gflop_per_s": round(peak, 1),
+        "seconds_at_matmul_rate": round(flops["total"] / 1e9 / peak, 1),
         "threads": os.cpu_count(),
     }
     if args.json:
