@@ -9,7 +9,7 @@ from recsys_tf.data.examples import SequenceConfig, training_examples
 from recsys_tf.evaluation.full_ranking import ScoreFn
 
 
-def switch_following(score_fn: ScoreFn, prepared, *, top_k: int = 10, share: float = 0.5,
+def switch_following(position_score_fn: ScoreFn, prepared, *, top_k: int = 10, share: float = 0.5,
                      batch_size: int = 256) -> dict[str, float]:
     """Events after a true interest switch until ``share`` of the top-k is the new topic.
 
@@ -20,8 +20,8 @@ def switch_following(score_fn: ScoreFn, prepared, *, top_k: int = 10, share: flo
     items of the new topic. Switches whose new interest ends before that count as not followed.
 
     Args:
-        score_fn: scores for a batch of examples with ``history_length`` (see
-            :func:`~recsys_tf.evaluation.model_scores.model_scorer`).
+        position_score_fn: ``batch -> [batch, length, num_items]`` scores after every position
+            (see :func:`~recsys_tf.evaluation.model_scores.model_position_scorer`).
         prepared: :class:`~recsys_tf.training.prepared_data.PreparedData` of synthetic data.
 
     Returns:
@@ -55,12 +55,12 @@ def switch_following(score_fn: ScoreFn, prepared, *, top_k: int = 10, share: flo
     if len(user_rows) != len(examples["item_ids"]):
         raise AssertionError("one example per user expected")
 
-    lengths = (examples["item_ids"] > 0).sum(axis=1)
     counts, followed = [], []
     for start in range(0, len(user_rows), batch_size):
         stop = min(start + batch_size, len(user_rows))
-        top = _top_k_per_position(score_fn, {k: v[start:stop] for k, v in examples.items()},
-                                  lengths[start:stop], prepared.candidate_mask, top_k)
+        top = _top_k_per_position(position_score_fn,
+                                  {k: v[start:stop] for k, v in examples.items()},
+                                  prepared.candidate_mask, top_k)
         for n, rows in enumerate(user_rows[start:stop]):
             truth = np.array([topic_index[t] for t in topic_of_row[rows]])
             last = len(truth) - 2  # the last event is only a target: outputs at 0..n-2
@@ -81,21 +81,16 @@ def switch_following(score_fn: ScoreFn, prepared, *, top_k: int = 10, share: flo
             "median_events": float(np.median(counts_array)) if len(counts) else float("nan")}
 
 
-def _top_k_per_position(score_fn: ScoreFn, batch: dict[str, np.ndarray], lengths: np.ndarray,
+def _top_k_per_position(position_score_fn: ScoreFn, batch: dict[str, np.ndarray],
                         candidate_mask: np.ndarray, top_k: int) -> np.ndarray:
-    """``[batch, length, k]`` top items after each position, history so far masked."""
-    size, length = batch["item_ids"].shape
-    out = np.zeros((size, length, top_k), np.int64)
-    for position in range(length):
-        active = lengths > position
-        if not active.any():
-            break
-        view = {k: v[active] for k, v in batch.items()}
-        view["history_length"] = np.full(int(active.sum()), position + 1, np.int32)
-        view["target"] = np.zeros(int(active.sum()), np.int32)
-        scores = np.array(score_fn(view), np.float64)  # a writable copy
-        scores[:, ~np.asarray(candidate_mask, bool)] = -np.inf
-        seen = view["item_ids"][:, : position + 1]
-        np.put_along_axis(scores, seen, -np.inf, axis=1)
-        out[active, position] = np.argsort(-scores, axis=1)[:, :top_k]
-    return out
+    """``[batch, length, k]`` top items after each position, the history so far masked."""
+    scores = np.array(position_score_fn(batch), np.float64)  # a writable copy
+    scores[..., ~np.asarray(candidate_mask, bool)] = -np.inf
+    ids = batch["item_ids"]
+    length = ids.shape[1]
+    # Item ids[n, s] is history for every position p >= s.
+    for start in range(length):
+        rows = np.flatnonzero(ids[:, start] > 0)
+        scores[rows[:, None], np.arange(start, length)[None, :], ids[rows, start][:, None]] = (
+            -np.inf)
+    return np.argsort(-scores, axis=-1)[..., :top_k]

@@ -30,3 +30,25 @@ def model_scorer(model) -> ScoreFn:
         return scores({k: batch[k] for k in names}, last).numpy()
 
     return score
+
+
+def model_position_scorer(model):
+    """``batch -> [batch, length, num_items]`` scores after every position, from one forward
+    pass (the towers are causal, so position ``p`` has seen events ``0..p`` only)."""
+    names = model.input_names
+
+    @tf.function(reduce_retracing=True)
+    def scores(features):
+        outputs = model.query_model(features, training=False)
+        query = outputs["query_embedding"]
+        interest = outputs.get("interest")
+        flat_interest = None
+        if interest is not None:
+            flat_interest = tf.reshape(interest, (-1, tf.shape(interest)[-1]))
+        flat = model.score(tf.reshape(query, (-1, tf.shape(query)[-1])), flat_interest)
+        return tf.reshape(flat, (tf.shape(query)[0], tf.shape(query)[1], -1))
+
+    def score(batch: dict[str, np.ndarray]) -> np.ndarray:
+        return scores({k: batch[k] for k in names}).numpy()
+
+    return score

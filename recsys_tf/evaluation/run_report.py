@@ -6,7 +6,7 @@ import numpy as np
 
 from recsys_tf.evaluation.full_ranking import evaluate_full_ranking, popularity_scores
 from recsys_tf.evaluation.interest_drift import switch_following
-from recsys_tf.evaluation.model_scores import model_scorer
+from recsys_tf.evaluation.model_scores import model_position_scorer, model_scorer
 
 
 def evaluate_prepared(model, prepared, *, batch_size: int = 1024) -> dict:
@@ -24,9 +24,14 @@ def evaluate_prepared(model, prepared, *, batch_size: int = 1024) -> dict:
                                                  history=prepared.valid_history, **common)},
     }
     if prepared.trajectory is not None:
+        counts = prepared.popularity
+
+        def popular_everywhere(batch):
+            return np.broadcast_to(counts, (*batch["item_ids"].shape, len(counts)))
+
         report["interest_drift"] = {
-            "model": switch_following(scorer, prepared),
-            "popularity": switch_following(popular, prepared)}
+            "model": switch_following(model_position_scorer(model), prepared),
+            "popularity": switch_following(popular_everywhere, prepared)}
     return report
 
 
