@@ -8,7 +8,8 @@ from recsys_tf.layers.item_tower import ItemTower
 from recsys_tf.layers.lookup_table import LookupTable
 from recsys_tf.layers.masked_mean_pooling import MaskedMeanPooling
 from recsys_tf.layers.ranking_head import RankingHead
+from recsys_tf.layers.text_encoder_top import TextEncoderTop
 from recsys_tf.layers.topic_interest_head import TopicInterestHead
 
 __all__ = ["BehaviourTower", "ContentTower", "CrossDomainTower", "InterestFusion", "ItemTower",
-           "LookupTable", "MaskedMeanPooling", "RankingHead", "TopicInterestHead"]
+           "LookupTable", "MaskedMeanPooling", "RankingHead", "TextEncoderTop", "TopicInterestHead"]

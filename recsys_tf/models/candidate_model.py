@@ -14,8 +14,10 @@ class CandidateModel(keras.Model):
     """Item ids ``[n]`` -> ``{"item_embedding": [n, query_dim]}``.
 
     The item's text embedding and category come from non-trainable tables inside the model
-    (:meth:`set_catalogue`). The :class:`~recsys_tf.layers.ItemTower` layer (``item_tower``) can
-    also be called directly with a new item's text vector and id 1 (OOV): the text-only path.
+    (:meth:`set_catalogue`); with ``text_finetune_layers`` > 0 the text comes from a
+    :class:`~recsys_tf.layers.TextEncoderTop` (``text_encoder``, shared with the query model).
+    The :class:`~recsys_tf.layers.ItemTower` layer (``item_tower``) can also be called directly
+    with a new item's text vector and id 1 (OOV): the text-only path.
 
     Example::
 
@@ -24,13 +26,13 @@ class CandidateModel(keras.Model):
         candidates({"item_ids": np.arange(100)})["item_embedding"]     # [100, 64]
     """
 
-    def __init__(self, config: ModelConfig, **kwargs):
+    def __init__(self, config: ModelConfig, text_encoder=None, **kwargs):
         if isinstance(config, dict):
             config = ModelConfig.from_dict(config)
         # === Layers ===
         text_table = None
         if config.text_dim:
-            text_table = LookupTable(config.num_items, (config.text_dim,), name="item_text")
+            text_table = text_encoder or config.text_layer()
         category_table = None
         if config.has_categories:
             category_table = LookupTable(config.num_items, (), table_dtype="int32",
@@ -60,7 +62,7 @@ class CandidateModel(keras.Model):
     def set_catalogue(self, *, text_embeddings: np.ndarray | None,
                       categories: np.ndarray | None, known: np.ndarray) -> None:
         """Fills the text and category tables and marks the items seen in training."""
-        if self.text_table is not None:
+        if self.text_table is not None and not self.config.finetunes_text:
             self.text_table.set_table(text_embeddings)
         if self.category_table is not None:
             self.category_table.set_table(categories)

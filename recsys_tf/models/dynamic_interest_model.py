@@ -10,7 +10,6 @@ from recsys_tf.layers import (
     ContentTower,
     CrossDomainTower,
     InterestFusion,
-    LookupTable,
     TopicInterestHead,
 )
 from recsys_tf.models.model_config import ModelConfig
@@ -41,7 +40,9 @@ class DynamicInterestModel(keras.Model):
     ``interest`` ``[batch, length, topics]`` (the S0 §3.8 interest after each event).
 
     The item text embeddings are a non-trainable table inside the model (``item_text``), filled
-    from the cache with :meth:`set_item_text`; the model never runs BERT.
+    from the cache with :meth:`set_item_text`; the model never runs BERT. With
+    ``text_finetune_layers`` > 0 the layer is a :class:`~recsys_tf.layers.TextEncoderTop`
+    instead (pass ``text_encoder`` to share one with the candidate model).
 
     Example::
 
@@ -50,14 +51,14 @@ class DynamicInterestModel(keras.Model):
         outputs = model({"item_ids": ids, ...})       # outputs["query_embedding"]: [b, l, 64]
     """
 
-    def __init__(self, config: ModelConfig, **kwargs):
+    def __init__(self, config: ModelConfig, text_encoder=None, **kwargs):
         if isinstance(config, dict):
             config = ModelConfig.from_dict(config)
         # === Layers ===
         drop = config.dropout
         text_table = None
         if config.text_dim:
-            text_table = LookupTable(config.num_items, (config.text_dim,), name="item_text")
+            text_table = text_encoder or config.text_layer()
         towers = {}
         if config.use_behaviour:
             towers["behaviour"] = BehaviourTower(
@@ -115,6 +116,9 @@ class DynamicInterestModel(keras.Model):
         """Fills the item text table (``[num_items, text_dim]``, row 0/1 = PAD/OOV)."""
         if self.text_table is None:
             raise ValueError("This model has no text (`text_dim` = 0).")
+        if self.config.finetunes_text:
+            raise ValueError("This model fine-tunes its text encoder: fill it with "
+                             "`text_table.set_states(...)`, not with fixed embeddings.")
         self.text_table.set_table(text_embeddings)
 
     def get_config(self):

@@ -34,6 +34,12 @@ class ModelConfig:
         item_id_dropout: probability of hiding a candidate's id part in training (teaches the
             text-only path used for items never seen in training).
         seed: seed of the model's random layers.
+        text_finetune_layers: 0 (default) = the BERT text encoder is frozen and its embeddings
+            are a cached table; ``k`` > 0 = its top ``k`` transformer layers train with the
+            model (:class:`~recsys_tf.layers.TextEncoderTop`; a GPU feature).
+        text_finetune_tokens: tokens kept per title when fine-tuning.
+        text_finetune_heads, text_finetune_intermediate_dim: the BERT layer sizes (filled from
+            the pretrained encoder by the trainer).
 
     On GPU the LSTMs use the cuDNN kernel: keep the Keras defaults (tanh/sigmoid activations,
     ``recurrent_dropout=0``, ``unroll=False``, ``use_bias=True``) and right padding. Left padding
@@ -59,6 +65,10 @@ class ModelConfig:
     dropout: float = 0.2
     item_id_dropout: float = 0.1
     seed: int = 0
+    text_finetune_layers: int = 0
+    text_finetune_tokens: int = 32
+    text_finetune_heads: int = 12
+    text_finetune_intermediate_dim: int = 1536
 
     def __post_init__(self):
         for name in ("num_items", "num_event_types", "embedding_dim", "hidden_dim", "query_dim",
@@ -74,6 +84,12 @@ class ModelConfig:
                                   or not self.use_item_ids):
             raise ValueError("`use_content`, `use_topic_interest` and `use_item_ids=False` need "
                              "item text (`text_dim` > 0).")
+        if self.text_finetune_layers < 0 or self.text_finetune_tokens < 3:
+            raise ValueError("`text_finetune_layers` must be >= 0 and `text_finetune_tokens` "
+                             f">= 3. Received: {self.text_finetune_layers}, "
+                             f"{self.text_finetune_tokens}")
+        if self.text_finetune_layers and not self.text_dim:
+            raise ValueError("`text_finetune_layers` > 0 needs item text (`text_dim` > 0).")
         if self.fusion not in FUSION_MODES:
             raise ValueError(f"`fusion` must be one of {FUSION_MODES}. Received: {self.fusion!r}")
         if not 0 < self.interest_alpha <= 1:
@@ -86,6 +102,21 @@ class ModelConfig:
     @property
     def has_categories(self) -> bool:
         return self.num_categories > 2
+
+    @property
+    def finetunes_text(self) -> bool:
+        return self.text_finetune_layers > 0
+
+    def text_layer(self, name: str = "item_text"):
+        """The item-text layer: a frozen :class:`LookupTable` or a :class:`TextEncoderTop`."""
+        from recsys_tf.layers import LookupTable, TextEncoderTop
+
+        if not self.finetunes_text:
+            return LookupTable(self.num_items, (self.text_dim,), name=name)
+        return TextEncoderTop(self.num_items, self.text_finetune_tokens, self.text_dim,
+                              num_layers=self.text_finetune_layers,
+                              num_heads=self.text_finetune_heads,
+                              intermediate_dim=self.text_finetune_intermediate_dim, name=name)
 
     @property
     def topic_count(self) -> int:

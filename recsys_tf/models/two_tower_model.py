@@ -69,8 +69,12 @@ class TwoTowerModel(keras.Model):
         self.num_negatives = num_negatives
         self.topic_loss_weight = topic_loss_weight
         self.dense_positions = dense_positions
-        self.query_model = DynamicInterestModel(config, name="query_model")
-        self.candidate_model = CandidateModel(config, name="candidate_model")
+        # A fine-tuned text encoder is one layer shared by both towers.
+        self.text_encoder = config.text_layer() if config.finetunes_text else None
+        self.query_model = DynamicInterestModel(config, text_encoder=self.text_encoder,
+                                                name="query_model")
+        self.candidate_model = CandidateModel(config, text_encoder=self.text_encoder,
+                                              name="candidate_model")
         self.input_names = query_input_names(config)
         self.interest_weight = None
         if config.use_topic_interest:
@@ -90,7 +94,8 @@ class TwoTowerModel(keras.Model):
                       candidate_mask: np.ndarray,
                       sampling_probabilities: np.ndarray | None = None) -> None:
         """Fills the item tables of both towers from the prepared data."""
-        if text_embeddings is not None and self.config.text_dim:
+        if (text_embeddings is not None and self.config.text_dim
+                and not self.config.finetunes_text):
             self.query_model.set_item_text(text_embeddings)
         self.candidate_model.set_catalogue(text_embeddings=text_embeddings,
                                            categories=categories, known=known)
@@ -108,21 +113,28 @@ class TwoTowerModel(keras.Model):
             item_ids = ops.arange(self.config.num_items, dtype="int32")
         return self.candidate_model({"item_ids": item_ids}, training=training)["item_embedding"]
 
-    def candidate_topics(self, item_ids=None):
+    def candidate_topics(self, item_ids=None, training=None):
         """Topic distributions ``c`` of ``item_ids`` (default: all), or None without the head."""
         head = self.query_model.topic_head
         if head is None:
             return None
-        table = self.query_model.text_table.table
-        text = table if item_ids is None else ops.take(table, item_ids, axis=0)
-        return head.item_topics(text)
+        return head.item_topics(self.item_text(item_ids, training))
+
+    def item_text(self, item_ids=None, training=None):
+        """Text embeddings of ``item_ids`` (default: all items): the frozen table or, when
+        fine-tuning, the encoder's current output."""
+        layer = self.query_model.text_table
+        if self.text_encoder is not None:
+            return (self.text_encoder.catalogue(training) if item_ids is None
+                    else self.text_encoder(item_ids, training=training))
+        return layer.table if item_ids is None else ops.take(layer.table, item_ids, axis=0)
 
     def score(self, query, interest=None, item_ids=None, training=None):
         """Scores ``[n, items]`` of queries ``[n, dim]`` (and interests ``[n, topics]``) against
         ``item_ids`` (default: every item; masked items are not excluded here)."""
         logits = ops.matmul(query, ops.transpose(self.candidate_embeddings(item_ids, training)))
         if self.interest_weight is not None and interest is not None:
-            topics = self.candidate_topics(item_ids)
+            topics = self.candidate_topics(item_ids, training)
             logits = logits + self.interest_weight * ops.matmul(interest, ops.transpose(topics))
         return logits
 
@@ -163,7 +175,7 @@ class TwoTowerModel(keras.Model):
         positive = ops.sum(query * positive_embeddings, axis=-1)
         if self.interest_weight is not None and interest is not None:
             positive = positive + self.interest_weight * ops.sum(
-                interest * self.candidate_topics(labels), axis=-1)
+                interest * self.candidate_topics(labels, training), axis=-1)
         negative = self.score(query, interest, negatives, training)
         positive = log_q_correction(positive, self.sampling_probabilities, labels,
                                     self.num_negatives)
@@ -175,7 +187,7 @@ class TwoTowerModel(keras.Model):
     def _topic_loss(self):
         """Cross-entropy of the topic head's item topics against the item categories."""
         categories = self.candidate_model.category_table.table
-        logits = self.query_model.topic_head.topic_logits_of(self.query_model.text_table.table)
+        logits = self.query_model.topic_head.topic_logits_of(self.item_text(training=True))
         return full_softmax_cross_entropy(logits, categories, weights=categories > 1)
 
     def get_config(self):

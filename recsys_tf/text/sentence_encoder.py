@@ -141,6 +141,36 @@ class SentenceEncoder:
                 self.model(batch, training=False))
         return out
 
+    def lower_states(self, texts: list[str], *, top_layers: int,
+                     num_tokens: int) -> tuple[np.ndarray, np.ndarray]:
+        """Token states below the top ``top_layers`` layers, for fine-tuning those layers.
+
+        Returns ``(states [n, num_tokens, dim] float16, padding_mask [n, num_tokens])``: the
+        input of :class:`~recsys_tf.layers.TextEncoderTop` (titles cut to ``num_tokens``).
+        """
+        import keras_hub
+
+        total = self.backbone.num_layers
+        if not 1 <= top_layers <= total:
+            raise ValueError(f"`top_layers` must be in [1, {total}]. Received: {top_layers}")
+        below = ("embeddings_dropout" if top_layers == total
+                 else f"transformer_layer_{total - top_layers - 1}")
+        lower = keras.Model(self.backbone.inputs, self.backbone.get_layer(below).output)
+        preprocessor = keras_hub.models.BertTextClassifierPreprocessor(
+            self.preprocessor.tokenizer, sequence_length=num_tokens)
+        texts = list(texts)
+        states = np.zeros((len(texts), num_tokens, self.dim), np.float16)
+        mask = np.zeros((len(texts), num_tokens), bool)
+        for start in range(0, len(texts), self.batch_size):
+            batch = {k: np.asarray(v) for k, v in
+                     preprocessor(texts[start:start + self.batch_size]).items()}
+            end = start + len(batch["token_ids"])
+            width = max(int(batch["padding_mask"].sum(axis=1).max()), 1)
+            batch = {name: value[:, :width] for name, value in batch.items()}
+            states[start:end, :width] = np.asarray(lower(batch, training=False))
+            mask[start:end, :width] = batch["padding_mask"]
+        return states, mask
+
 
 def _model_id(preset: str, name: str | None = None) -> str:
     """Name + digest of the preset's config and weight size: changed weights, new cache."""

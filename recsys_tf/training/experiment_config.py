@@ -32,7 +32,8 @@ from recsys_tf.models.two_tower_model import LOSSES
 
 TEXT_ENCODERS = ("pretrained", "tiny", "none")
 STRATEGIES = ("auto", "one", "mirrored", "multiworker")
-DATA_DERIVED = ("num_items", "num_event_types", "num_categories", "text_dim")
+DATA_DERIVED = ("num_items", "num_event_types", "num_categories", "text_dim",
+                "text_finetune_heads", "text_finetune_intermediate_dim")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -79,6 +80,8 @@ class TrainConfig:
         epochs: maximum epochs.
         batch_size: global batch (split across replicas).
         learning_rate: Adam learning rate.
+        text_learning_rate: learning rate of the fine-tuned BERT layers (``[model]
+            text_finetune_layers`` > 0).
         loss: ``full`` softmax over the catalogue, or ``sampled`` with logQ correction.
         num_negatives: negatives per step of the sampled loss.
         topic_loss_weight: weight of the topic head's category loss.
@@ -94,6 +97,7 @@ class TrainConfig:
     epochs: int = 20
     batch_size: int = 256
     learning_rate: float = 1e-3
+    text_learning_rate: float = 2e-5
     loss: str = "full"
     num_negatives: int = 1000
     topic_loss_weight: float = 0.1
@@ -107,8 +111,9 @@ class TrainConfig:
     def __post_init__(self):
         if self.epochs < 1 or self.batch_size < 1 or self.patience < 1:
             raise ValueError("[train] epochs, batch_size and patience must be >= 1.")
-        if not self.learning_rate > 0:
-            raise ValueError(f"[train] learning_rate must be > 0. Received: {self.learning_rate}")
+        for name in ("learning_rate", "text_learning_rate"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"[train] {name} must be > 0. Received: {getattr(self, name)}")
         if self.loss not in LOSSES:
             raise ValueError(f"[train] loss must be one of {LOSSES}. Received: {self.loss!r}")
         if self.strategy not in STRATEGIES:

@@ -33,7 +33,12 @@ def train_multiworker(experiment: ExperimentConfig, output: Path, *,
                       prepared: PreparedData | None = None) -> dict:
     """Trains with the custom loop on this worker; returns the chief's metrics."""
     from recsys_tf.evaluation.run_report import evaluate_prepared
-    from recsys_tf.training.trainer import MONITOR, build_model
+    from recsys_tf.training.trainer import (
+        MONITOR,
+        build_model,
+        make_optimizer,
+        text_encoder_states,
+    )
 
     settings = experiment.train
     strategy = tf.distribute.MultiWorkerMirroredStrategy()
@@ -47,11 +52,12 @@ def train_multiworker(experiment: ExperimentConfig, output: Path, *,
     if is_chief:
         experiment.save(directory / "experiment.json")
         prepared.vocabularies.save(directory)
+    text_states = text_encoder_states(experiment, prepared)
     keras.utils.set_random_seed(settings.seed)
 
     with strategy.scope():
-        model = build_model(experiment, prepared)
-        optimizer = keras.optimizers.Adam(settings.learning_rate)
+        model = build_model(experiment, prepared, text_states)
+        optimizer = make_optimizer(settings, model)
         optimizer.build(model.trainable_variables)
     model.optimizer = optimizer  # saved with the weights, like a compiled model's
 

@@ -27,6 +27,7 @@ class PreparedData:
         train, valid, test: example dicts (``training_examples`` / ``evaluation_examples``).
         valid_history, test_history: prior-history items of each evaluation target.
         item_text: ``[num_items, text_dim]`` sentence embeddings (zeros for PAD/OOV), or None.
+        item_titles: the item texts by item index (``""`` for PAD/OOV), or None without text.
         item_categories: ``[num_items]`` category indices (1 = none), or None without categories.
         num_categories: category vocabulary size, 0 when items have fewer than two categories.
         known_items: ``[num_items]`` items that occur in the training examples.
@@ -52,6 +53,7 @@ class PreparedData:
     candidate_mask: np.ndarray
     popularity: np.ndarray
     trajectory: pd.DataFrame | None = None
+    item_titles: list[str] | None = None
 
     @property
     def num_items(self) -> int:
@@ -121,9 +123,10 @@ def prepare_data(config: DataConfig, *, vocabularies: Vocabularies | None = None
                                    vocabularies.category.lookup(categories)).astype(np.int32)
         item_categories[:2] = 0
 
-    item_text = None
+    item_text, texts = None, None
     if config.text_encoder != "none":
         texts = items["text"].fillna("").astype(str).tolist()
+        texts[:2] = ["", ""]
         embed = text_embedder or default_text_embedder(config, texts)
         item_text = np.asarray(embed(texts[2:]), np.float32)
         item_text = np.concatenate([np.zeros((2, item_text.shape[1]), np.float32), item_text])
@@ -134,19 +137,25 @@ def prepare_data(config: DataConfig, *, vocabularies: Vocabularies | None = None
         test_history=HistoryMask(encoded, split.test, domain_index),
         item_text=item_text, item_categories=item_categories, num_categories=num_categories,
         known_items=known, candidate_mask=candidate_mask, popularity=popularity,
-        trajectory=trajectory)
+        trajectory=trajectory, item_titles=texts)
+
+
+def sentence_encoder(config: DataConfig, texts: list[str]):
+    """The :class:`~recsys_tf.text.SentenceEncoder` named by ``config.text_encoder``."""
+    from recsys_tf.text import SentenceEncoder
+
+    if config.text_encoder == "tiny":
+        words = sorted({w for t in texts for w in re.findall(r"\w+|[^\w\s]", t.lower())})
+        return SentenceEncoder.tiny(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *words],
+                                    hidden_dim=32)
+    return SentenceEncoder.from_config()
 
 
 def default_text_embedder(config: DataConfig, texts: list[str]):
     """The cached text embedder named by ``config.text_encoder``."""
-    from recsys_tf.text import SentenceEncoder, TextEmbeddingCache
+    from recsys_tf.text import TextEmbeddingCache
 
-    if config.text_encoder == "tiny":
-        words = sorted({w for t in texts for w in re.findall(r"\w+|[^\w\s]", t.lower())})
-        encoder = SentenceEncoder.tiny(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *words],
-                                       hidden_dim=32)
-    else:
-        encoder = SentenceEncoder.from_config()
+    encoder = sentence_encoder(config, texts)
     cache = TextEmbeddingCache(config.cache_dir, encoder.model_id)
     return lambda batch: cache.embed(batch, encoder)
 

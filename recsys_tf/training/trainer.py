@@ -15,8 +15,9 @@ import keras
 from recsys_tf.data.encoding import Vocabularies
 from recsys_tf.data.pipeline import epoch_dataset
 from recsys_tf.models import ModelConfig, TwoTowerModel
-from recsys_tf.training.experiment_config import ExperimentConfig
-from recsys_tf.training.prepared_data import PreparedData, prepare_data
+from recsys_tf.training.experiment_config import ExperimentConfig, TrainConfig
+from recsys_tf.training.finetune_adam import FineTuneAdam
+from recsys_tf.training.prepared_data import PreparedData, prepare_data, sentence_encoder
 from recsys_tf.training.ranking_validation import RankingValidation
 from recsys_tf.training.strategies import make_strategy
 from recsys_tf.training.training_checkpoint import TrainingCheckpoint
@@ -24,13 +25,47 @@ from recsys_tf.training.training_checkpoint import TrainingCheckpoint
 MONITOR = "val_ndcg@10"
 
 
-def build_model(experiment: ExperimentConfig, prepared: PreparedData) -> TwoTowerModel:
-    """A :class:`TwoTowerModel` sized for ``prepared`` with its item tables filled."""
+def text_encoder_states(experiment: ExperimentConfig, prepared: PreparedData):
+    """``(backbone, states, mask)`` for fine-tuning the top text-encoder layers, or None.
+
+    The frozen lower layers run once over every title here (like the cached embeddings);
+    :class:`~recsys_tf.layers.TextEncoderTop` trains the top ``text_finetune_layers`` on them.
+    """
+    layers = experiment.model.get("text_finetune_layers", 0)
+    if not layers:
+        return None
+    if prepared.item_titles is None:
+        raise ValueError("[model] text_finetune_layers needs item text ([data] text_encoder).")
+    if experiment.train.jit_compile:
+        raise ValueError("[model] text_finetune_layers does not work with [train] jit_compile "
+                         "(the encoder runs on each batch's distinct items, a dynamic shape).")
+    tokens = experiment.model.get("text_finetune_tokens", ModelConfig.text_finetune_tokens)
+    encoder = sentence_encoder(experiment.data, prepared.item_titles)
+    states, mask = encoder.lower_states(prepared.item_titles, top_layers=layers,
+                                        num_tokens=tokens)
+    mask[:2] = False  # PAD / OOV have no text
+    return encoder.backbone, states, mask
+
+
+def build_model(experiment: ExperimentConfig, prepared: PreparedData,
+                text_states=None) -> TwoTowerModel:
+    """A :class:`TwoTowerModel` sized for ``prepared`` with its item tables filled.
+
+    ``text_states``: :func:`text_encoder_states` when ``[model] text_finetune_layers`` > 0.
+    """
     text_dim = 0 if prepared.item_text is None else int(prepared.item_text.shape[1])
+    derived = {}
+    if experiment.model.get("text_finetune_layers", 0):
+        if text_states is None:
+            raise ValueError("Fine-tuning the text encoder needs `text_states` "
+                             "(text_encoder_states(experiment, prepared)).")
+        backbone = text_states[0]
+        derived = {"text_finetune_heads": backbone.num_heads,
+                   "text_finetune_intermediate_dim": backbone.intermediate_dim}
     config = ModelConfig(num_items=prepared.num_items,
                          num_event_types=len(prepared.vocabularies.event_type),
                          num_categories=prepared.num_categories, text_dim=text_dim,
-                         **experiment.model)
+                         **derived, **experiment.model)
     if config.use_cross_domain and "cross_item_ids" not in prepared.train:
         raise ValueError("[model] use_cross_domain needs [data] target_domain (the other "
                          "domains form the cross-domain stream).")
@@ -47,7 +82,19 @@ def build_model(experiment: ExperimentConfig, prepared: PreparedData) -> TwoTowe
     model.set_catalogue(text_embeddings=prepared.item_text, categories=prepared.item_categories,
                         known=prepared.known_items, candidate_mask=prepared.candidate_mask,
                         sampling_probabilities=prepared.popularity + 1.0)
+    if model.text_encoder is not None:
+        backbone, states, mask = text_states
+        model.text_encoder.set_states(states, mask)
+        model.text_encoder.load_pretrained(backbone)
     return model
+
+
+def make_optimizer(settings: TrainConfig, model: TwoTowerModel) -> keras.optimizers.Optimizer:
+    """Adam; with a fine-tuned text encoder, its layers step at ``text_learning_rate``."""
+    if model.text_encoder is None:
+        return keras.optimizers.Adam(settings.learning_rate)
+    return FineTuneAdam(settings.learning_rate, slow_learning_rate=settings.text_learning_rate,
+                        slow_prefix=model.text_encoder.name + "/")
 
 
 def train(experiment: ExperimentConfig, output_dir: str | Path, *, epochs: int | None = None,
@@ -86,15 +133,16 @@ def train(experiment: ExperimentConfig, output_dir: str | Path, *, epochs: int |
     prepared.vocabularies.save(output)
     prepare_seconds = time.perf_counter() - started
 
+    text_states = text_encoder_states(experiment, prepared)
     distribution = make_strategy(settings.strategy)
     # Seed here, not earlier: loading a text encoder draws random initial weights, and a run
     # must not depend on whether its data preparation did.
     keras.utils.set_random_seed(settings.seed)
     with distribution.scope():
-        model = build_model(experiment, prepared)
+        model = build_model(experiment, prepared, text_states)
         if warm_start:
             model.load_weights(Path(warm_start) / "model.keras")
-        model.compile(optimizer=keras.optimizers.Adam(settings.learning_rate),
+        model.compile(optimizer=make_optimizer(settings, model),
                       jit_compile=settings.jit_compile)
         model.optimizer.build(model.trainable_variables)
     checkpoint = TrainingCheckpoint(output / "checkpoints", MONITOR, settings.patience)

@@ -82,3 +82,40 @@ def test_hardware_and_loss_switches_train(tmp_path, switches):
     losses = [entry["loss"] for entry in metrics["history"]]
     assert all(np.isfinite(losses)) and losses[-1] < losses[0]
     assert keras.config.dtype_policy().name == "float32"
+
+
+@pytest.mark.parametrize("loss", ["full", "sampled"])
+def test_text_encoder_fine_tuning_trains_the_top_layer_from_pretrained(tmp_path, loss):
+    """``text_finetune_layers = 1``: the top BERT layer starts at the pretrained weights, moves
+    at ``text_learning_rate``, and the saved model reloads with the fine-tuned encoder."""
+    from recsys_tf.training.prepared_data import prepare_data
+    from recsys_tf.training.trainer import build_model, text_encoder_states
+
+    experiment = tiny_experiment(tmp_path / "cache", epochs=2, loss=loss, num_negatives=64,
+                                 text_learning_rate=1e-3)
+    experiment = experiment.replace(model={"text_finetune_layers": 1,
+                                           "text_finetune_tokens": 12})
+    prepared = prepare_data(experiment.data)
+    pretrained = build_model(experiment, prepared, text_encoder_states(experiment, prepared))
+    # Before training, the encoder reproduces the cached (frozen) sentence embeddings.
+    np.testing.assert_allclose(np.asarray(pretrained.item_text()), prepared.item_text,
+                               atol=2e-3)
+    metrics = train(experiment, tmp_path / "run", verbose=0, prepared=prepared)
+    losses = [entry["loss"] for entry in metrics["history"]]
+    assert all(np.isfinite(losses))
+    if loss == "full":  # the sampled loss needs more than 2 epochs here, with or without text
+        assert losses[-1] < losses[0]
+        assert metrics["test"]["model"]["ndcg@10"] > metrics["test"]["popularity"]["ndcg@10"]
+    model = keras.models.load_model(tmp_path / "run" / "model.keras", safe_mode=True)
+    moved = [np.abs(np.asarray(a) - np.asarray(b)).max() for a, b in
+             zip(model.text_encoder.trainable_weights, pretrained.text_encoder.trainable_weights,
+                 strict=True)]
+    assert 0 < max(moved) < 0.1, moved  # fine-tuned, not re-initialised
+    assert model.query_model.text_table is model.candidate_model.text_table
+
+
+def test_text_encoder_fine_tuning_refuses_xla(tmp_path):
+    experiment = tiny_experiment(tmp_path / "cache", epochs=1, jit_compile=True).replace(
+        model={"text_finetune_layers": 1})
+    with pytest.raises(ValueError, match="jit_compile"):
+        train(experiment, tmp_path / "run", verbose=0)
