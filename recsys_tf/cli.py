@@ -61,7 +61,38 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--config", help="experiment TOML (default: the run's own)")
     evaluate.add_argument("--json", action="store_true", help="print one JSON object")
     evaluate.set_defaults(handler=_evaluate)
+
+    bench = commands.add_parser(
+        "bench", help="benchmark ours vs baselines (vs RecBole peers) on one protocol")
+    bench.add_argument("name", choices=["ml-100k", "beauty"], help="which benchmark")
+    bench.add_argument("--seeds", type=int, default=1, help="training seeds (mean ± std)")
+    bench.add_argument("--peers", action="store_true",
+                       help="train the RecBole peers when no cached result fits (slow)")
+    bench.add_argument("--config", help="experiment TOML (default: training/configs/NAME)")
+    bench.add_argument("--epochs", type=int, help="override [train] epochs")
+    bench.add_argument("--results", default="results", help="results directory")
+    bench.add_argument("--json", action="store_true", help="print the result as JSON")
+    bench.set_defaults(handler=_bench)
     return parser
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from recsys_tf.bench.ranking_benchmark import run_ranking_benchmark
+    from recsys_tf.bench.report import markdown_table, write_report
+
+    if args.seeds < 1:
+        raise ValueError(f"--seeds must be >= 1. Received: {args.seeds}")
+    log = (lambda line: print(line, file=sys.stderr)) if args.json else print
+    result = run_ranking_benchmark(args.name, results_dir=args.results, seeds=args.seeds,
+                                   peers=args.peers, config=args.config, epochs=args.epochs,
+                                   log=log)
+    paths = write_report(result, args.results)
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        print(markdown_table(result))
+        print("written: " + ", ".join(str(p) for p in paths.values()))
+    return 0
 
 
 def _train(args: argparse.Namespace) -> int:

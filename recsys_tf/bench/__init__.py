@@ -1,0 +1,1 @@
+"""Benchmarks: ``recsys-tf bench NAME`` (ours vs baselines vs RecBole peers)."""

@@ -1,0 +1,158 @@
+"""``recsys-tf bench ml-100k|beauty``: ours vs baselines vs RecBole peers, one protocol.
+
+Every model is ranked on the same test targets: full ranking over the catalogue with the
+user's full prior history masked (target kept, ties against the target) at K = 10, 20 and MRR,
+and the sampled protocol (100 / 999 seeded negatives from the target's domain). Our model is
+trained once per seed (mean ± std); hyper-parameters come from the config and the item-KNN grid
+is chosen on validation only.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+
+from recsys_tf.baselines import ItemKNN
+from recsys_tf.bench.protocol import KS, test_negatives
+from recsys_tf.evaluation.full_ranking import ScoreFn, compute_ranks, popularity_scores
+from recsys_tf.evaluation.ranking_metrics import ranking_metrics
+from recsys_tf.evaluation.sampled_ranking import compute_sampled_ranks
+
+CONFIGS = {"ml-100k": "training/configs/ml-100k.toml", "beauty": "training/configs/beauty.toml"}
+# Published, same protocol (leave-one-out, full ranking): Vasilev et al. 2025 (eSASRec
+# benchmark), Amazon Beauty, 22,363 users.
+PUBLISHED = {"beauty": [("SASRec, sampled softmax (eSASRec paper)", 0.0921, 0.0531),
+                        ("eSASRec (eSASRec paper)", 0.0928, 0.0523),
+                        ("TIGER (eSASRec paper)", 0.0648, 0.0384)]}
+KNN_GRID = [{"window": w, "decay": d} for w in (1, 3) for d in (0.5, 0.9)]
+
+
+def ranks_of(score_fn: ScoreFn, prepared, negatives: dict[str, np.ndarray], *,
+             batch_size: int = 1024) -> dict[str, np.ndarray]:
+    """Test ranks under every protocol: ``full`` and ``sampled_<n>``."""
+    out = {"full": compute_ranks(score_fn, prepared.test, candidate_mask=prepared.candidate_mask,
+                                 history=prepared.test_history, batch_size=batch_size)}
+    for size, values in negatives.items():
+        out[f"sampled_{size}"] = compute_sampled_ranks(score_fn, prepared.test, values,
+                                                       batch_size=batch_size)
+    return out
+
+
+def metrics_of(ranks: dict[str, np.ndarray]) -> dict[str, dict[str, float]]:
+    return {protocol: ranking_metrics(values, KS) for protocol, values in ranks.items()}
+
+
+def valid_ndcg(score_fn: ScoreFn, prepared) -> float:
+    ranks = compute_ranks(score_fn, prepared.valid, candidate_mask=prepared.candidate_mask,
+                          history=prepared.valid_history)
+    return ranking_metrics(ranks, (10,))["ndcg@10"]
+
+
+def tune_item_knn(prepared) -> tuple[ItemKNN, dict]:
+    """The item-KNN setting with the best validation NDCG@10 over :data:`KNN_GRID`."""
+    best, best_score, scores = None, -1.0, {}
+    for setting in KNN_GRID:
+        knn = ItemKNN(**setting).fit(prepared.train, prepared.num_items)
+        score = valid_ndcg(knn.scorer(), prepared)
+        scores[str(setting)] = score
+        if score > best_score:
+            best, best_score = knn, score
+    return best, {"grid_valid_ndcg@10": scores, "chosen": {"window": best.window,
+                                                           "decay": best.decay}}
+
+
+def run_ranking_benchmark(name: str, *, results_dir: str | Path = "results", seeds: int = 1,
+                          peers: bool = False, config: str | Path | None = None,
+                          epochs: int | None = None, log=print) -> dict:
+    """Runs the benchmark ``name`` and returns its result (also written by the caller)."""
+    import keras
+
+    import recsys_tf.models  # noqa: F401  (registers the model classes for loading)
+    from recsys_tf.bench.peers import PEER_MODELS, run_peer
+    from recsys_tf.evaluation.model_scores import model_scorer
+    from recsys_tf.training.experiment_config import ExperimentConfig
+    from recsys_tf.training.prepared_data import prepare_data
+    from recsys_tf.training.trainer import train
+
+    results = Path(results_dir)
+    experiment = ExperimentConfig.load(config or CONFIGS[name])
+    if epochs is not None:
+        experiment = experiment.replace(train={"epochs": epochs})
+    started = time.perf_counter()
+    prepared = prepare_data(experiment.data)
+    negatives = test_negatives(prepared)
+    log(f"{name}: {len(prepared.test['target'])} test targets, {prepared.num_items - 2} items; "
+        f"sampled protocols: {sorted(negatives, key=int)}")
+    rows, curves, ranks = {}, {}, {}
+
+    def add(label, score_fn, **extra):
+        t = time.perf_counter()
+        ranks[label] = ranks_of(score_fn, prepared, negatives)
+        rows[label] = {"metrics": metrics_of(ranks[label]),
+                       "eval_seconds": round(time.perf_counter() - t, 2), **extra}
+        log(f"  {label:<14} test NDCG@10 {rows[label]['metrics']['full']['ndcg@10']:.4f}")
+
+    add("popularity", popularity_scores(prepared.popularity))
+    knn, knn_info = tune_item_knn(prepared)
+    add("item-knn", knn.scorer(), **knn_info)
+
+    per_seed = []
+    for seed in range(seeds):
+        run_dir = results / "runs" / f"{name}-seed{seed}"
+        run = train(experiment.replace(train={"seed": seed}), run_dir, prepared=prepared,
+                    verbose=0)
+        model = keras.models.load_model(run_dir / "model.keras")
+        label = f"ours (seed {seed})"
+        add(label, model_scorer(model), best_epoch=run["best_epoch"],
+            epochs=len(run["history"]),
+            seconds_per_epoch=round(run["seconds"]["train"] / max(len(run["history"]), 1), 1))
+        curves[label] = [h["val_ndcg@10"] for h in run["history"]]
+        per_seed.append(rows.pop(label))
+    rows["ours"] = _mean_std(per_seed)
+    ranks["ours"] = ranks.pop("ours (seed 0)")
+    for seed in range(1, seeds):
+        ranks.pop(f"ours (seed {seed})")
+
+    for model_name in PEER_MODELS:
+        result = run_peer(prepared, dataset=name, model=model_name, results_dir=results,
+                          negatives=negatives, cache_only=not peers,
+                          log=lambda line: log(f"  {line}"))
+        if result is None:
+            log(f"  {model_name}: no cached result (run with --peers)")
+            continue
+        peer_ranks = {"full": np.asarray(result["test_ranks"]),
+                      **{f"sampled_{k}": np.asarray(v)
+                         for k, v in result["sampled_test_ranks"].items()}}
+        label = f"RecBole {model_name}"
+        ranks[label] = peer_ranks
+        rows[label] = {"metrics": metrics_of(peer_ranks), "best_epoch": result["best_epoch"],
+                       "epochs": len(result["history"]), "stopped": result["stopped"],
+                       "seconds_per_epoch": round(float(np.mean(
+                           [h["seconds"] for h in result["history"]])), 1),
+                       "measured": result["date"], "versions": result["versions"]}
+        curves[label] = [h["val_ndcg@10"] for h in result["history"]]
+    return {"benchmark": name, "config": experiment.to_dict(), "seeds": seeds,
+            "rows": rows, "curves": curves, "published": PUBLISHED.get(name, []),
+            "hit_rate_at_k": {label: [float((r["full"] < k).mean()) for k in range(1, 51)]
+                              for label, r in ranks.items()},
+            "seconds": round(time.perf_counter() - started, 1)}
+
+
+def _mean_std(rows: list[dict]) -> dict:
+    """Per-metric mean and std over seeds (``<metric>_std`` beside each value)."""
+    out = {"metrics": {}, "seeds": len(rows),
+           "best_epoch": [r["best_epoch"] for r in rows],
+           "epochs": [r["epochs"] for r in rows],
+           "seconds_per_epoch": round(float(np.mean([r["seconds_per_epoch"] for r in rows])), 1),
+           "eval_seconds": rows[0]["eval_seconds"]}
+    for protocol in rows[0]["metrics"]:
+        values = {}
+        for key in rows[0]["metrics"][protocol]:
+            column = [r["metrics"][protocol][key] for r in rows]
+            values[key] = float(np.mean(column))
+            if key != "count":
+                values[f"{key}_std"] = float(np.std(column))
+        out["metrics"][protocol] = values
+    return out

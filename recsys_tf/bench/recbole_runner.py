@@ -1,0 +1,164 @@
+"""Trains one RecBole 1.2.1 sequential model on recsys_tf's split; runs in the peer venv.
+
+Not imported by recsys_tf: :mod:`recsys_tf.bench.peers` runs this file with the Python of a
+separate virtual environment (RecBole needs numpy < 2 and pandas < 2.2). The two sides exchange
+files only: a directory from :func:`recsys_tf.bench.peer_data.export_peer_data` in, one JSON
+out. Ranks use recsys_tf's own ``ranking_metrics.py`` (NumPy only), loaded by path, so both
+sides count ties and masks identically.
+
+What differs from stock RecBole, and why:
+
+- training examples are the per-prefix examples of our split (benchmark files), so RecBole
+  never re-splits; evaluation is ours: RecBole's sequential full-sort evaluation does not mask
+  the user's history (RecBole issues #1823, #1449, #2038), so early stopping and test ranks
+  use the full prior history mask and keep the target;
+- RecBole's checkpoint files are not used: the best epoch's weights stay in memory (no
+  ``torch.load``, so torch >= 2.6's ``weights_only`` default does not matter);
+- ``recbole.quick_start`` (which imports ``ray``) is never imported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import importlib.util
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+
+def _ranking_metrics():
+    path = Path(__file__).resolve().parents[1] / "evaluation" / "ranking_metrics.py"
+    spec = importlib.util.spec_from_file_location("recsys_tf_ranking_metrics", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _dense_history(items, offsets, rows, num_items):
+    out = np.zeros((rows.stop - rows.start, num_items), bool)
+    counts = np.diff(offsets[rows.start:rows.stop + 1])
+    out[np.repeat(np.arange(len(counts)), counts),
+        items[offsets[rows.start]:offsets[rows.stop]]] = True
+    return out
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", required=True, help="export_peer_data directory")
+    parser.add_argument("--model", required=True, choices=["SASRec", "GRU4Rec"])
+    parser.add_argument("--config", required=True, help="JSON of RecBole settings")
+    parser.add_argument("--output", required=True, help="result JSON")
+    args = parser.parse_args(argv)
+    settings = json.loads(args.config)
+    threads = int(settings.pop("threads", 2))
+    max_epochs = int(settings.pop("epochs"))
+    patience = int(settings.pop("patience"))
+    os.environ.setdefault("OMP_NUM_THREADS", str(threads))
+
+    import torch
+    from recbole.config import Config
+    from recbole.data import create_dataset, data_preparation
+    from recbole.data.interaction import Interaction
+    from recbole.utils import get_model, get_trainer, init_seed
+
+    torch.set_num_threads(threads)
+    metrics = _ranking_metrics()
+    data = Path(args.data)
+    work = data / f"recbole-{args.model}"
+    config = Config(model=args.model, dataset="peer", config_dict={
+        "data_path": str(data), "benchmark_filename": ["train", "valid", "test"],
+        "USER_ID_FIELD": "user_id", "ITEM_ID_FIELD": "item_id",
+        "load_col": {"inter": ["user_id", "item_id_list", "item_id"]},
+        "loss_type": "CE", "train_neg_sample_args": None, "device": "cpu", "use_gpu": False,
+        "show_progress": False, "checkpoint_dir": str(work / "saved"),
+        "log_wandb": False, "state": "WARNING", "reproducibility": True,
+        "epochs": max_epochs, **settings})
+    init_seed(config["seed"], config["reproducibility"])
+    dataset = create_dataset(config)
+    train_data, _, _ = data_preparation(config, dataset)
+    model = get_model(args.model)(config, train_data._dataset).to("cpu")
+    trainer = get_trainer(config["MODEL_TYPE"], args.model)(config, model)
+
+    arrays = np.load(data / "eval.npz")
+    num_items = int(arrays["num_items"])
+    # Our item index <-> RecBole's internal id (tokens are our indices as strings).
+    tokens = dataset.field2id_token["item_id"]
+    ours_of_recbole = np.array([int(t) if t != "[PAD]" else 0 for t in tokens], np.int64)
+    recbole_of_ours = np.zeros(num_items, np.int64)
+    recbole_of_ours[ours_of_recbole[1:]] = np.arange(1, len(tokens))
+    candidate_mask = arrays["candidate_mask"].astype(bool)
+
+    def rank(split: str, negatives: np.ndarray | None = None) -> np.ndarray:
+        model.eval()
+        ids, lengths = arrays[f"{split}_item_ids"], arrays[f"{split}_history_length"]
+        targets = arrays[f"{split}_target"]
+        items, offsets = arrays[f"{split}_history_items"], arrays[f"{split}_history_offsets"]
+        out = np.zeros(len(targets), np.int64)
+        with torch.no_grad():
+            for start in range(0, len(targets), 1024):
+                rows = slice(start, min(start + 1024, len(targets)))
+                seq = torch.as_tensor(recbole_of_ours[ids[rows]])
+                seq_len = torch.as_tensor(np.maximum(lengths[rows], 1))
+                batch = Interaction({model.ITEM_SEQ: seq, model.ITEM_SEQ_LEN: seq_len})
+                scores = model.full_sort_predict(batch).numpy()
+                ours = np.full((len(seq), num_items), -np.inf)
+                ours[:, ours_of_recbole[1:]] = scores[:, 1:]
+                if negatives is None:
+                    excluded = ~candidate_mask[None, :] | _dense_history(items, offsets, rows,
+                                                                         num_items)
+                else:
+                    excluded = np.ones_like(ours, bool)
+                    np.put_along_axis(excluded, negatives[rows], False, axis=1)
+                out[rows] = metrics.target_ranks(ours, targets[rows], excluded)
+        return out
+
+    history, best, best_state, wait = [], -1.0, None, 0
+    for epoch in range(max_epochs):
+        started = time.perf_counter()
+        model.train()
+        loss = trainer._train_epoch(train_data, epoch, show_progress=False)
+        seconds = time.perf_counter() - started
+        started = time.perf_counter()
+        valid = metrics.ranking_metrics(rank("valid"), ks=(10,))
+        eval_seconds = time.perf_counter() - started
+        loss = float(sum(loss) if isinstance(loss, tuple) else loss)
+        history.append({"epoch": epoch + 1, "loss": loss / len(train_data),
+                        "seconds": round(seconds, 2), "eval_seconds": round(eval_seconds, 2),
+                        "val_ndcg@10": valid["ndcg@10"], "val_hr@10": valid["hr@10"]})
+        print(json.dumps(history[-1]), flush=True)
+        if valid["ndcg@10"] > best:
+            best, best_state, wait = valid["ndcg@10"], copy.deepcopy(model.state_dict()), 0
+        else:
+            wait += 1
+            if wait >= patience:
+                break
+    model.load_state_dict(best_state)
+    started = time.perf_counter()
+    result = {
+        "model": args.model, "settings": {**settings, "epochs": max_epochs,
+                                          "patience": patience, "threads": threads},
+        "history": history,
+        "best_epoch": int(np.argmax([h["val_ndcg@10"] for h in history])) + 1,
+        "stopped": "early" if wait >= patience else "max_epochs",
+        "valid_ranks": rank("valid").tolist(), "test_ranks": rank("test").tolist(),
+        "sampled_test_ranks": {key.removeprefix("test_negatives_"):
+                               rank("test", arrays[key]).tolist()
+                               for key in arrays.files if key.startswith("test_negatives_")},
+        "versions": {"recbole": __import__("recbole").__version__, "torch": torch.__version__,
+                     "numpy": np.__version__, "pandas": __import__("pandas").__version__,
+                     "python": sys.version.split()[0]},
+        "machine": {"platform": platform.platform(), "cpus": os.cpu_count()},
+        "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+    }
+    result["test_eval_seconds"] = round(time.perf_counter() - started, 2)
+    Path(args.output).write_text(json.dumps(result) + "\n")
+
+
+if __name__ == "__main__":
+    main()

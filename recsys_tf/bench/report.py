@@ -1,0 +1,75 @@
+"""Benchmark output: a markdown table, the JSON and PNG plots under the results directory."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+
+def _cell(metrics: dict, key: str) -> str:
+    if key not in metrics:
+        return "–"
+    std = metrics.get(f"{key}_std")
+    return f"{metrics[key]:.4f}" + (f" ± {std:.4f}" if std else "")
+
+
+def markdown_table(result: dict) -> str:
+    """The ranking benchmark as a markdown table (test split)."""
+    protocols = [p for p in next(iter(result["rows"].values()))["metrics"] if p != "full"]
+    header = (["model", "HR@10", "NDCG@10", "HR@20", "NDCG@20", "MRR"]
+              + [f"NDCG@10 ({p.split('_')[1]} neg.)" for p in protocols]
+              + ["epochs (best)", "s/epoch", "measured"])
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for label, row in result["rows"].items():
+        full = row["metrics"]["full"]
+        best = row.get("best_epoch", "–")
+        cells = [label, *(_cell(full, k) for k in ("hr@10", "ndcg@10", "hr@20", "ndcg@20",
+                                                   "mrr")),
+                 *(_cell(row["metrics"][p], "ndcg@10") for p in protocols),
+                 f"{row.get('epochs', '–')} ({best})" if "epochs" in row else "–",
+                 str(row.get("seconds_per_epoch", "–")), row.get("measured", "this run")]
+        lines.append("| " + " | ".join(str(c) for c in cells) + " |")
+    for label, hr, ndcg in result.get("published", []):
+        lines.append(f"| {label} (published) | {hr:.4f} | {ndcg:.4f} | – | – | – |"
+                     + " – |" * (len(protocols) + 2) + " published |")
+    return "\n".join(lines)
+
+
+def write_report(result: dict, results_dir: str | Path) -> dict[str, Path]:
+    """Writes ``<name>.json``, ``<name>.md`` and the PNG plots; returns their paths."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    results = Path(results_dir)
+    results.mkdir(parents=True, exist_ok=True)
+    name = result["benchmark"]
+    paths = {"json": results / f"{name}.json", "md": results / f"{name}.md"}
+    paths["json"].write_text(json.dumps(result, indent=1) + "\n")
+    paths["md"].write_text(f"# {name}\n\n{markdown_table(result)}\n\nTest split, full ranking "
+                           "(history masked, ties against the target) unless noted; "
+                           f"{result['seconds']} s in all.\n")
+    if result.get("curves"):
+        paths["curves"] = results / f"{name}-curves.png"
+        figure, axis = plt.subplots(figsize=(6, 4))
+        for label, values in result["curves"].items():
+            axis.plot(np.arange(1, len(values) + 1), values, label=label)
+        axis.set(xlabel="epoch", ylabel="validation NDCG@10", title=f"{name}: training curves")
+        axis.legend(fontsize=8)
+        figure.tight_layout()
+        figure.savefig(paths["curves"], dpi=100)
+        plt.close(figure)
+    if result.get("hit_rate_at_k"):
+        paths["k"] = results / f"{name}-hr-at-k.png"
+        figure, axis = plt.subplots(figsize=(6, 4))
+        for label, values in result["hit_rate_at_k"].items():
+            axis.plot(np.arange(1, len(values) + 1), values, label=label)
+        axis.set(xlabel="K", ylabel="HR@K (test, full ranking)", title=f"{name}: HR vs K")
+        axis.legend(fontsize=8)
+        figure.tight_layout()
+        figure.savefig(paths["k"], dpi=100)
+        plt.close(figure)
+    return paths

@@ -1,0 +1,26 @@
+import numpy as np
+
+from recsys_tf.bench.ranking_benchmark import _mean_std
+from recsys_tf.bench.report import markdown_table, write_report
+
+
+def _row(ndcg):
+    return {"metrics": {"full": {"hr@10": 0.2, "ndcg@10": ndcg, "hr@20": 0.3, "ndcg@20": 0.1,
+                                 "mrr": 0.05, "count": 10},
+                        "sampled_100": {"hr@10": 0.5, "ndcg@10": 0.3, "count": 10}},
+            "best_epoch": 2, "epochs": 4, "seconds_per_epoch": 1.5, "eval_seconds": 0.1}
+
+
+def test_mean_std_over_seeds_and_table(tmp_path):
+    ours = _mean_std([_row(0.10), _row(0.14)])
+    assert np.isclose(ours["metrics"]["full"]["ndcg@10"], 0.12)
+    assert np.isclose(ours["metrics"]["full"]["ndcg@10_std"], 0.02)
+    result = {"benchmark": "toy", "rows": {"ours": ours, "popularity": _row(0.05)},
+              "published": [("X (paper)", 0.09, 0.05)], "curves": {"ours": [0.1, 0.12]},
+              "hit_rate_at_k": {"ours": [0.1] * 50}, "seconds": 1.0}
+    table = markdown_table(result)
+    assert "| ours | 0.2000 | 0.1200 ± 0.0200 |" in table
+    assert "NDCG@10 (100 neg.)" in table and "X (paper) (published) | 0.0900 | 0.0500" in table
+    paths = write_report(result, tmp_path)
+    assert all(path.is_file() for path in paths.values())
+    assert set(paths) == {"json", "md", "curves", "k"}
