@@ -69,8 +69,11 @@ def main(argv=None) -> None:
 
     torch.set_num_threads(threads)
     metrics = _ranking_metrics()
-    data = Path(args.data)
+    data = Path(args.data).resolve()
+    output = Path(args.output).resolve()
     work = data / f"recbole-{args.model}"
+    work.mkdir(parents=True, exist_ok=True)
+    os.chdir(work)  # RecBole writes log/ and log_tensorboard/ into the working directory
     config = Config(model=args.model, dataset="peer", config_dict={
         "data_path": str(data), "benchmark_filename": ["train", "valid", "test"],
         "USER_ID_FIELD": "user_id", "ITEM_ID_FIELD": "item_id",
@@ -157,7 +160,7 @@ def main(argv=None) -> None:
         "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
     }
     result["test_eval_seconds"] = round(time.perf_counter() - started, 2)
-    Path(args.output).write_text(json.dumps(result) + "\n")
+    output.write_text(json.dumps(result) + "\n")
 
 
 if __name__ == "__main__":

@@ -15,6 +15,11 @@ def _cell(metrics: dict, key: str) -> str:
     return f"{metrics[key]:.4f}" + (f" ± {std:.4f}" if std else "")
 
 
+def _listed(value) -> str:
+    """Per-seed values as ``a/b/c``."""
+    return "/".join(map(str, value)) if isinstance(value, list) else str(value)
+
+
 def markdown_table(result: dict) -> str:
     """The ranking benchmark as a markdown table (test split)."""
     protocols = [p for p in next(iter(result["rows"].values()))["metrics"] if p != "full"]
@@ -24,11 +29,11 @@ def markdown_table(result: dict) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for label, row in result["rows"].items():
         full = row["metrics"]["full"]
-        best = row.get("best_epoch", "–")
+        best = _listed(row.get("best_epoch", "–"))
         cells = [label, *(_cell(full, k) for k in ("hr@10", "ndcg@10", "hr@20", "ndcg@20",
                                                    "mrr")),
                  *(_cell(row["metrics"][p], "ndcg@10") for p in protocols),
-                 f"{row.get('epochs', '–')} ({best})" if "epochs" in row else "–",
+                 f"{_listed(row['epochs'])} ({best})" if "epochs" in row else "–",
                  str(row.get("seconds_per_epoch", "–")), row.get("measured", "this run")]
         lines.append("| " + " | ".join(str(c) for c in cells) + " |")
     for label, hr, ndcg in result.get("published", []):
