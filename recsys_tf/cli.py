@@ -64,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     bench = commands.add_parser(
         "bench", help="benchmark ours vs baselines (vs RecBole peers) on one protocol")
-    bench.add_argument("name", choices=["ml-100k", "beauty"], help="which benchmark")
+    bench.add_argument("name", choices=["ml-100k", "beauty", "drift"], help="which benchmark")
     bench.add_argument("--seeds", type=int, default=1, help="training seeds (mean ± std)")
     bench.add_argument("--peers", action="store_true",
                        help="train the RecBole peers when no cached result fits (slow)")
@@ -76,6 +76,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _bench_drift(args: argparse.Namespace, log) -> int:
+    from pathlib import Path
+
+    from recsys_tf.bench.drift_benchmark import drift_table, run_drift_benchmark
+
+    result = run_drift_benchmark(results_dir=args.results, seeds=args.seeds,
+                                 config=args.config, epochs=args.epochs, log=log)
+    results = Path(args.results)
+    results.mkdir(parents=True, exist_ok=True)
+    (results / "drift.json").write_text(json.dumps(result, indent=1) + "\n")
+    (results / "drift.md").write_text(f"# drift\n\n{drift_table(result)}\n")
+    print(json.dumps(result, indent=2) if args.json else drift_table(result))
+    return 0
+
+
 def _bench(args: argparse.Namespace) -> int:
     from recsys_tf.bench.ranking_benchmark import run_ranking_benchmark
     from recsys_tf.bench.report import markdown_table, write_report
@@ -83,6 +98,8 @@ def _bench(args: argparse.Namespace) -> int:
     if args.seeds < 1:
         raise ValueError(f"--seeds must be >= 1. Received: {args.seeds}")
     log = (lambda line: print(line, file=sys.stderr)) if args.json else print
+    if args.name == "drift":
+        return _bench_drift(args, log)
     result = run_ranking_benchmark(args.name, results_dir=args.results, seeds=args.seeds,
                                    peers=args.peers, config=args.config, epochs=args.epochs,
                                    log=log)

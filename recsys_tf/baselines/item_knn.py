@@ -91,6 +91,18 @@ class ItemKNN:
 
         return score
 
+    def position_scorer(self):
+        """``batch -> [batch, length, num_items]``: the scores after every position."""
+        score = self.scorer()
+
+        def scores(batch: dict[str, np.ndarray]) -> np.ndarray:
+            items = np.asarray(batch["item_ids"])
+            return np.stack([score({"item_ids": items,
+                                    "history_length": np.full(len(items), p + 1)})
+                             for p in range(items.shape[1])], axis=1)
+
+        return scores
+
 
 def _top_per_row(matrix: sp.csr_matrix, k: int) -> sp.csr_matrix:
     """Keeps the ``k`` largest entries of each row."""

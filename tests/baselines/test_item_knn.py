@@ -54,3 +54,14 @@ def test_neighbour_cut_off_and_empty_history_back_off():
     assert empty.argmax() == 2  # most frequent target
     with pytest.raises(ValueError, match="decay"):
         ItemKNN(decay=0)
+
+
+def test_position_scorer_equals_scoring_each_prefix():
+    item_ids = np.array([[2, 3, 4, 2, 5], [4, 5, 3, 0, 0]])
+    targets = np.array([[3, 4, 2, 5, 3], [5, 3, 2, 0, 0]])
+    knn = ItemKNN(window=2, decay=0.7).fit({"item_ids": item_ids, "targets": targets}, 6)
+    every = knn.position_scorer()({"item_ids": item_ids})
+    assert every.shape == (2, 5, 6)
+    for p in range(5):
+        prefix = knn.scorer()({"item_ids": item_ids, "history_length": np.full(2, p + 1)})
+        np.testing.assert_allclose(every[:, p], prefix)

@@ -1,0 +1,69 @@
+"""``recsys-tf bench drift``: how fast recommendations follow a true interest switch.
+
+On the synthetic data (ground-truth interest per event), after each switch we count the events
+of the new interest a recommender needs until at least half of its top-10 belongs to the new
+topic (:func:`~recsys_tf.evaluation.interest_drift.switch_following`). Ours (the sequential
+model) against a static, order-free profile — item-KNN over the user's whole history with equal
+weights (``decay = 1``), the non-sequential counterpart of the same item similarities — and
+the most-popular list.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+
+from recsys_tf.baselines import ItemKNN
+from recsys_tf.evaluation.interest_drift import switch_following
+
+CONFIG = "training/configs/synthetic.toml"
+
+
+def run_drift_benchmark(*, results_dir: str | Path = "results", seeds: int = 1,
+                        config: str | Path | None = None, epochs: int | None = None,
+                        log=print) -> dict:
+    import keras
+
+    import recsys_tf.models  # noqa: F401
+    from recsys_tf.evaluation.model_scores import model_position_scorer
+    from recsys_tf.training.experiment_config import ExperimentConfig
+    from recsys_tf.training.prepared_data import prepare_data
+    from recsys_tf.training.trainer import train
+
+    started = time.perf_counter()
+    experiment = ExperimentConfig.load(config or CONFIG)
+    if epochs is not None:
+        experiment = experiment.replace(train={"epochs": epochs})
+    prepared = prepare_data(experiment.data)
+    rows = {}
+    static = ItemKNN(window=3, recent=prepared.sequence.max_length, decay=1.0).fit(
+        prepared.train, prepared.num_items)
+    rows["static profile (order-free item-KNN)"] = switch_following(static.position_scorer(),
+                                                                    prepared)
+    counts = prepared.popularity
+    rows["popularity"] = switch_following(
+        lambda batch: np.broadcast_to(counts, (*batch["item_ids"].shape, len(counts))),
+        prepared)
+    for seed in range(seeds):
+        run_dir = Path(results_dir) / "runs" / f"drift-seed{seed}"
+        train(experiment.replace(train={"seed": seed}), run_dir, prepared=prepared, verbose=0)
+        model = keras.models.load_model(run_dir / "model.keras")
+        rows[f"ours (seed {seed})"] = switch_following(model_position_scorer(model), prepared)
+    for label, row in rows.items():
+        log(f"  {label:<38} followed {row['followed_share']:.1%}, mean events "
+            f"{row['mean_events']:.2f}")
+    return {"benchmark": "drift", "config": experiment.to_dict(), "rows": rows,
+            "seconds": round(time.perf_counter() - started, 1)}
+
+
+def drift_table(result: dict) -> str:
+    lines = ["| recommender | switches | followed | mean events | median events |",
+             "|---|---|---|---|---|"]
+    for label, row in result["rows"].items():
+        mean = "–" if np.isnan(row["mean_events"]) else f"{row['mean_events']:.2f}"
+        median = "–" if np.isnan(row["median_events"]) else f"{row['median_events']:.1f}"
+        lines.append(f"| {label} | {row['switches']} | {row['followed_share']:.1%} | {mean} | "
+                     f"{median} |")
+    return "\n".join(lines)
