@@ -44,11 +44,6 @@ def markdown_table(result: dict) -> str:
 
 def write_report(result: dict, results_dir: str | Path) -> dict[str, Path]:
     """Writes ``<name>.json``, ``<name>.md`` and the PNG plots; returns their paths."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     results = Path(results_dir)
     results.mkdir(parents=True, exist_ok=True)
     name = result["benchmark"]
@@ -58,23 +53,28 @@ def write_report(result: dict, results_dir: str | Path) -> dict[str, Path]:
                            "(history masked, ties against the target) unless noted; "
                            f"{result['seconds']} s in all.\n")
     if result.get("curves"):
-        paths["curves"] = results / f"{name}-curves.png"
-        figure, axis = plt.subplots(figsize=(6, 4))
-        for label, values in result["curves"].items():
-            axis.plot(np.arange(1, len(values) + 1), values, label=label)
-        axis.set(xlabel="epoch", ylabel="validation NDCG@10", title=f"{name}: training curves")
-        axis.legend(fontsize=8)
-        figure.tight_layout()
-        figure.savefig(paths["curves"], dpi=100)
-        plt.close(figure)
+        paths["curves"] = _line_plot(results / f"{name}-curves.png", result["curves"],
+                                     "epoch", "validation NDCG@10", f"{name}: training curves")
     if result.get("hit_rate_at_k"):
-        paths["k"] = results / f"{name}-hr-at-k.png"
-        figure, axis = plt.subplots(figsize=(6, 4))
-        for label, values in result["hit_rate_at_k"].items():
-            axis.plot(np.arange(1, len(values) + 1), values, label=label)
-        axis.set(xlabel="K", ylabel="HR@K (test, full ranking)", title=f"{name}: HR vs K")
-        axis.legend(fontsize=8)
-        figure.tight_layout()
-        figure.savefig(paths["k"], dpi=100)
-        plt.close(figure)
+        paths["k"] = _line_plot(results / f"{name}-hr-at-k.png", result["hit_rate_at_k"],
+                                "K", "HR@K (test, full ranking)", f"{name}: HR vs K")
     return paths
+
+
+def _line_plot(path: Path, series: dict[str, list[float]], xlabel: str, ylabel: str,
+               title: str) -> Path:
+    """One line per entry of ``series`` (x = 1, 2, ...), saved as a PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axis = plt.subplots(figsize=(6, 4))
+    for label, values in series.items():
+        axis.plot(np.arange(1, len(values) + 1), values, label=label)
+    axis.set(xlabel=xlabel, ylabel=ylabel, title=title)
+    axis.legend(fontsize=8)
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+    return path
