@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from recsys_tf.baselines import ItemKNN
+from recsys_tf.evaluation.full_ranking import popularity_position_scores
 from recsys_tf.evaluation.interest_drift import switch_following
 
 CONFIG = "training/configs/synthetic.toml"
@@ -42,10 +43,8 @@ def run_drift_benchmark(*, results_dir: str | Path = "results", seeds: int = 1,
         prepared.train, prepared.num_items)
     rows["static profile (order-free item-KNN)"] = switch_following(static.position_scorer(),
                                                                     prepared)
-    counts = prepared.popularity
-    rows["popularity"] = switch_following(
-        lambda batch: np.broadcast_to(counts, (*batch["item_ids"].shape, len(counts))),
-        prepared)
+    rows["popularity"] = switch_following(popularity_position_scores(prepared.popularity),
+                                          prepared)
     for seed in range(seeds):
         run_dir = Path(results_dir) / "runs" / f"drift-seed{seed}"
         train(experiment.replace(train={"seed": seed}), run_dir, prepared=prepared, verbose=0)

@@ -32,8 +32,8 @@ def training_prefixes(prepared: PreparedData, max_length: int) -> tuple[list, li
         usable &= encoded.domains == domain
     users, histories, targets = [], [], []
     for user in range(len(encoded.user_ids)):
-        items = encoded.items[encoded.user_start[user]:encoded.user_start[user + 1]]
-        items = items[usable[encoded.user_start[user]:encoded.user_start[user + 1]]]
+        rows = slice(encoded.user_start[user], encoded.user_start[user + 1])
+        items = encoded.items[rows][usable[rows]]
         for t in range(1, len(items)):
             users.append(user)
             histories.append(items[max(0, t - max_length):t])

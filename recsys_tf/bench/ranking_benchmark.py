@@ -16,7 +16,12 @@ import numpy as np
 
 from recsys_tf.baselines import ItemKNN
 from recsys_tf.bench.protocol import KS, test_negatives
-from recsys_tf.evaluation.full_ranking import ScoreFn, compute_ranks, popularity_scores
+from recsys_tf.evaluation.full_ranking import (
+    ScoreFn,
+    compute_ranks,
+    evaluate_full_ranking,
+    popularity_scores,
+)
 from recsys_tf.evaluation.ranking_metrics import ranking_metrics
 from recsys_tf.evaluation.sampled_ranking import compute_sampled_ranks
 
@@ -44,18 +49,14 @@ def metrics_of(ranks: dict[str, np.ndarray]) -> dict[str, dict[str, float]]:
     return {protocol: ranking_metrics(values, KS) for protocol, values in ranks.items()}
 
 
-def valid_ndcg(score_fn: ScoreFn, prepared) -> float:
-    ranks = compute_ranks(score_fn, prepared.valid, candidate_mask=prepared.candidate_mask,
-                          history=prepared.valid_history)
-    return ranking_metrics(ranks, (10,))["ndcg@10"]
-
-
 def tune_item_knn(prepared) -> tuple[ItemKNN, dict]:
     """The item-KNN setting with the best validation NDCG@10 over :data:`KNN_GRID`."""
     best, best_score, scores = None, -1.0, {}
     for setting in KNN_GRID:
         knn = ItemKNN(**setting).fit(prepared.train, prepared.num_items)
-        score = valid_ndcg(knn.scorer(), prepared)
+        score = evaluate_full_ranking(knn.scorer(), prepared.valid,
+                                      candidate_mask=prepared.candidate_mask,
+                                      history=prepared.valid_history)["ndcg@10"]
         scores[str(setting)] = score
         if score > best_score:
             best, best_score = knn, score
@@ -87,16 +88,21 @@ def run_ranking_benchmark(name: str, *, results_dir: str | Path = "results", see
         f"sampled protocols: {sorted(negatives, key=int)}")
     rows, curves, ranks = {}, {}, {}
 
-    def add(label, score_fn, **extra):
+    def add(label, score_fn, *, plot_as=None, **extra) -> dict:
+        """Ranks ``score_fn`` on the test targets; keeps the ranks (for HR@K) as ``plot_as``."""
         t = time.perf_counter()
-        ranks[label] = ranks_of(score_fn, prepared, negatives)
-        rows[label] = {"metrics": metrics_of(ranks[label]),
-                       "eval_seconds": round(time.perf_counter() - t, 2), **extra}
-        log(f"  {label:<14} test NDCG@10 {rows[label]['metrics']['full']['ndcg@10']:.4f}")
+        these = ranks_of(score_fn, prepared, negatives)
+        if plot_as:
+            ranks[plot_as] = these
+        row = {"metrics": metrics_of(these), "eval_seconds": round(time.perf_counter() - t, 2),
+               **extra}
+        log(f"  {label:<14} test NDCG@10 {row['metrics']['full']['ndcg@10']:.4f}")
+        return row
 
-    add("popularity", popularity_scores(prepared.popularity))
+    rows["popularity"] = add("popularity", popularity_scores(prepared.popularity),
+                             plot_as="popularity")
     knn, knn_info = tune_item_knn(prepared)
-    add("item-knn", knn.scorer(), **knn_info)
+    rows["item-knn"] = add("item-knn", knn.scorer(), plot_as="item-knn", **knn_info)
 
     per_seed = []
     for seed in range(seeds):
@@ -105,15 +111,12 @@ def run_ranking_benchmark(name: str, *, results_dir: str | Path = "results", see
                     verbose=0)
         model = keras.models.load_model(run_dir / "model.keras")
         label = f"ours (seed {seed})"
-        add(label, model_scorer(model), best_epoch=run["best_epoch"],
-            epochs=len(run["history"]),
-            seconds_per_epoch=round(run["seconds"]["train"] / max(len(run["history"]), 1), 1))
+        per_seed.append(add(
+            label, model_scorer(model), plot_as="ours" if seed == 0 else None,
+            best_epoch=run["best_epoch"], epochs=len(run["history"]),
+            seconds_per_epoch=_seconds_per_epoch(run)))
         curves[label] = [h["val_ndcg@10"] for h in run["history"]]
-        per_seed.append(rows.pop(label))
     rows["ours"] = _mean_std(per_seed)
-    ranks["ours"] = ranks.pop("ours (seed 0)")
-    for seed in range(1, seeds):
-        ranks.pop(f"ours (seed {seed})")
 
     for model_name in PEER_MODELS:
         result = run_peer(prepared, dataset=name, model=model_name, results_dir=results,
@@ -140,12 +143,23 @@ def run_ranking_benchmark(name: str, *, results_dir: str | Path = "results", see
             "seconds": round(time.perf_counter() - started, 1)}
 
 
+def _seconds_per_epoch(run: dict) -> float | None:
+    """Training seconds per epoch trained by this call (None when a finished run was reused)."""
+    trained = len(run["history"]) - run["resumed_from_epoch"]
+    return round(run["seconds"]["train"] / trained, 1) if trained > 0 else None
+
+
+def _mean_or_none(values: list) -> float | None:
+    values = [v for v in values if v is not None]
+    return round(float(np.mean(values)), 1) if values else None
+
+
 def _mean_std(rows: list[dict]) -> dict:
     """Per-metric mean and std over seeds (``<metric>_std`` beside each value)."""
     out = {"metrics": {}, "seeds": len(rows),
            "best_epoch": [r["best_epoch"] for r in rows],
            "epochs": [r["epochs"] for r in rows],
-           "seconds_per_epoch": round(float(np.mean([r["seconds_per_epoch"] for r in rows])), 1),
+           "seconds_per_epoch": _mean_or_none([r["seconds_per_epoch"] for r in rows]),
            "eval_seconds": rows[0]["eval_seconds"]}
     for protocol in rows[0]["metrics"]:
         values = {}

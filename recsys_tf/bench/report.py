@@ -34,7 +34,8 @@ def markdown_table(result: dict) -> str:
                                                    "mrr")),
                  *(_cell(row["metrics"][p], "ndcg@10") for p in protocols),
                  f"{_listed(row['epochs'])} ({best})" if "epochs" in row else "–",
-                 str(row.get("seconds_per_epoch", "–")), row.get("measured", "this run")]
+                 _listed(row.get("seconds_per_epoch") or "– (reused run)"),
+                 row.get("measured", "this run")]
         lines.append("| " + " | ".join(str(c) for c in cells) + " |")
     for label, hr, ndcg in result.get("published", []):
         lines.append(f"| {label} (published) | {hr:.4f} | {ndcg:.4f} | – | – | – |"

@@ -61,3 +61,14 @@ def popularity_scores(counts: np.ndarray) -> ScoreFn:
         return np.broadcast_to(counts, (len(batch["target"]), len(counts)))
 
     return score
+
+
+def popularity_position_scores(counts: np.ndarray):
+    """Most-popular after every position: ``batch -> [batch, length, num_items]`` (the same
+    list whatever the user did; the drift reports' reference)."""
+    counts = np.asarray(counts, np.float64)
+
+    def score(batch: dict[str, np.ndarray]) -> np.ndarray:
+        return np.broadcast_to(counts, (*batch["item_ids"].shape, len(counts)))
+
+    return score

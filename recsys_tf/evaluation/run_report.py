@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from recsys_tf.evaluation.full_ranking import evaluate_full_ranking, popularity_scores
+from recsys_tf.evaluation.full_ranking import (
+    evaluate_full_ranking,
+    popularity_position_scores,
+    popularity_scores,
+)
 from recsys_tf.evaluation.interest_drift import switch_following
 from recsys_tf.evaluation.model_scores import model_position_scorer, model_scorer
 
@@ -24,14 +28,10 @@ def evaluate_prepared(model, prepared, *, batch_size: int = 1024) -> dict:
                                                  history=prepared.valid_history, **common)},
     }
     if prepared.trajectory is not None:
-        counts = prepared.popularity
-
-        def popular_everywhere(batch):
-            return np.broadcast_to(counts, (*batch["item_ids"].shape, len(counts)))
-
         report["interest_drift"] = {
             "model": switch_following(model_position_scorer(model), prepared),
-            "popularity": switch_following(popular_everywhere, prepared)}
+            "popularity": switch_following(popularity_position_scores(prepared.popularity),
+                                           prepared)}
     return report
 
 
