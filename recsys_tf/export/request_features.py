@@ -125,11 +125,10 @@ def history_log_gaps(timestamps: tf.Tensor, valid: tf.Tensor,
     return tf.where(valid, log_gap(gap), 0.0)
 
 
-def item_mask(ids: tf.Tensor, num_items: int) -> tf.Tensor:
-    """``[batch, num_items]`` booleans, true for every non-padding id of each row."""
-    rows = tf.broadcast_to(tf.range(tf.shape(ids)[0])[:, tf.newaxis], tf.shape(ids))
+def mask_items(scores: tf.Tensor, ids: tf.Tensor, value: float) -> tf.Tensor:
+    """``scores`` ``[batch, num_items]`` with ``value`` written at every non-padding id of
+    each row of ``ids`` ``[batch, width]`` (one scatter; repeated ids are harmless)."""
     where = tf.where(ids > 0)
-    indices = tf.stack([tf.gather_nd(rows, where), tf.gather_nd(ids, where)], axis=1)
-    counts = tf.scatter_nd(indices, tf.ones(tf.shape(indices)[:1], tf.int32),
-                           (tf.shape(ids)[0], num_items))
-    return counts > 0
+    indices = tf.stack([where[:, 0], tf.cast(tf.gather_nd(ids, where), tf.int64)], axis=1)
+    return tf.tensor_scatter_nd_update(
+        scores, indices, tf.fill(tf.shape(indices)[:1], tf.cast(value, scores.dtype)))

@@ -78,6 +78,10 @@ class ServingModule(tf.Module):
         if self.top_k < 1:
             raise ValueError("The model has no candidate items to recommend.")
         self.candidate_mask = tf.Variable(candidate_mask, trainable=False, name="candidates")
+        # Added to every score: 0 for candidates, -inf for the rest (cheaper than a select).
+        self.candidate_bias = tf.Variable(np.where(candidate_mask, 0.0, NEGATIVE_INFINITY)
+                                          .astype(np.float32), trainable=False,
+                                          name="candidate_bias")
         item_text = None
         if config.text_dim:
             if config.finetunes_text:  # the fine-tuned encoder's output, computed once
@@ -111,10 +115,11 @@ class ServingModule(tf.Module):
             return query
         return tf.concat([query, self.model.interest_weight * interest], axis=1)
 
-    def _top_k(self, user_vectors, excluded):
+    def _top_k(self, user_vectors, excluded_items):
+        """Top-k candidates per row, the item indices ``excluded_items`` ``[b, width]`` (0 =
+        padding) scored -inf."""
         scores = tf.matmul(user_vectors, self.item_vectors, transpose_b=True)
-        allowed = tf.logical_and(self.candidate_mask[tf.newaxis, :], tf.logical_not(excluded))
-        scores = tf.where(allowed, scores, NEGATIVE_INFINITY)
+        scores = rf.mask_items(scores + self.candidate_bias, excluded_items, NEGATIVE_INFINITY)
         top = tf.math.top_k(scores, k=self.top_k)
         return {"item_ids": self.items.token(top.indices), "scores": top.values}
 
@@ -125,8 +130,9 @@ class ServingModule(tf.Module):
         return items, tf.where((items > 0) & (events == 0), tf.ones_like(events), events)
 
     def _history(self, features):
-        """Request history -> (model inputs ``[b, width]``, events kept ``[b]``, excluded items
-        ``[b, num_items]``, main events, cross events) for the full and recurrent paths."""
+        """Request history -> (model inputs ``[b, width]``, events kept ``[b]``, the item
+        indices of the whole history ``[b, request width]`` (to exclude), main events, cross
+        events) for the full and recurrent paths."""
         item_ids = features["item_ids"]
         checks = [tf.debugging.assert_equal(
             tf.shape(features[name]), tf.shape(item_ids),
@@ -141,7 +147,7 @@ class ServingModule(tf.Module):
         events = (self._event_ids(item_ids, features["event_types"])[1]
                   if "event_types" in features else tf.ones_like(items))
         valid = items > 0
-        excluded = rf.item_mask(items, self.config.num_items)
+        excluded = items
         timestamps = features.get("timestamps", tf.zeros_like(items, tf.int64))
         valid, items, events, timestamps = rf.compact(valid, items, events, timestamps)
 
@@ -265,8 +271,8 @@ class ServingModule(tf.Module):
             state = self.state.step(state, event)
         query, interest = self.state.query(state)
         user = self._user_vectors(query, interest)
-        excluded = rf.item_mask(self.items(inputs["exclude_item_ids"]), self.config.num_items)
-        out.update(self._top_k(user, excluded), state=state, user_embedding=user)
+        out.update(self._top_k(user, self.items(inputs["exclude_item_ids"])), state=state,
+                   user_embedding=user)
         if interest is not None:
             out["interest"] = interest
         return out

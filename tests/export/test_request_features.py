@@ -49,7 +49,8 @@ def test_gaps_count_events_of_the_other_domain():
     np.testing.assert_allclose(gaps.numpy(), [[0.0, np.log1p(100)]], rtol=1e-6)
 
 
-def test_item_mask_marks_every_non_padding_id():
-    mask = rf.item_mask(tf.constant([[2, 2, 0], [4, 1, 0]]), 5).numpy()
-    assert mask.tolist() == [[False, False, True, False, False],
-                             [False, True, False, False, True]]
+def test_mask_items_overwrites_every_non_padding_id_of_its_row():
+    scores = tf.reshape(tf.range(10, dtype=tf.float32), (2, 5))
+    masked = rf.mask_items(scores, tf.constant([[2, 2, 0], [4, 1, 0]]), -np.inf).numpy()
+    np.testing.assert_array_equal(masked, [[0, 1, -np.inf, 3, 4],
+                                           [5, -np.inf, 7, 8, -np.inf]])
