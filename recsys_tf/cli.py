@@ -109,6 +109,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="train the RecBole peers when no cached result fits (slow)")
     bench.add_argument("--peer-models", help="with --peers: which peers to train, comma-separated "
                                              "(default: SASRec,GRU4Rec)")
+    bench.add_argument("--peer-set", action="append", default=[], metavar="KEY=VALUE",
+                       help="ml-100k/beauty: a RecBole setting for the peers, repeatable, e.g. "
+                            "epochs=40 (a cap) or train_batch_size=256; part of the cache key")
     bench.add_argument("--config", help="experiment TOML (default: training/configs/NAME)")
     bench.add_argument("--epochs", type=int, help="override [train] epochs")
     bench.add_argument("--results", default="results", help="results directory")
@@ -169,6 +172,21 @@ def _peer_models(value: str | None) -> tuple[str, ...] | None:
     return names
 
 
+def _peer_settings(pairs: list[str]) -> dict:
+    """``["epochs=40", "learning_rate=0.002"]`` -> ``{"epochs": 40, "learning_rate": 0.002}``
+    (values parsed as JSON, else kept as strings)."""
+    settings = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"--peer-set takes KEY=VALUE. Received: {pair!r}")
+        try:
+            settings[key.strip()] = json.loads(value)
+        except json.JSONDecodeError:
+            settings[key.strip()] = value
+    return settings
+
+
 def _bench(args: argparse.Namespace) -> int:
     from recsys_tf.bench.ranking_benchmark import run_ranking_benchmark
     from recsys_tf.bench.report import markdown_table, write_report
@@ -180,7 +198,8 @@ def _bench(args: argparse.Namespace) -> int:
         return _bench_other(args, log)
     result = run_ranking_benchmark(args.name, results_dir=args.results, seeds=args.seeds,
                                    peers=args.peers, config=args.config, epochs=args.epochs,
-                                   peer_models=_peer_models(args.peer_models), log=log)
+                                   peer_models=_peer_models(args.peer_models),
+                                   peer_settings=_peer_settings(args.peer_set), log=log)
     paths = write_report(result, args.results)
     if args.json:
         print(json.dumps(result, indent=2))

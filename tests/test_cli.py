@@ -113,3 +113,12 @@ def test_train_bad_config_exits_2(tmp_path, capsys):
 def test_evaluate_without_a_run_exits_2(tmp_path, capsys):
     assert main(["evaluate", "--model", str(tmp_path)]) == 2
     assert "model.keras" in capsys.readouterr().err
+
+
+def test_peer_settings_parse_json_values_and_reject_a_missing_equals_sign():
+    from recsys_tf.cli import _peer_settings
+
+    assert _peer_settings(["epochs=40", "learning_rate=0.002", "loss_type=CE"]) == {
+        "epochs": 40, "learning_rate": 0.002, "loss_type": "CE"}
+    with pytest.raises(ValueError, match="KEY=VALUE"):
+        _peer_settings(["epochs"])

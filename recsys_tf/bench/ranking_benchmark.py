@@ -73,11 +73,12 @@ def tune_item_knn(prepared) -> tuple[ItemKNN, dict]:
 def run_ranking_benchmark(name: str, *, results_dir: str | Path = "results", seeds: int = 1,
                           peers: bool = False, config: str | Path | None = None,
                           epochs: int | None = None, peer_models: tuple[str, ...] | None = None,
-                          log=print) -> dict:
+                          peer_settings: dict | None = None, log=print) -> dict:
     """Runs the benchmark ``name`` and returns its result (also written by the caller).
 
     ``peers`` trains the RecBole peers that have no cached result (``peer_models``, default
-    all); otherwise only cached peer results are shown."""
+    all); otherwise only cached peer results are shown. ``peer_settings`` override RecBole
+    settings (e.g. an ``epochs`` cap); they are part of the peers' cache key."""
     import keras
 
     import recsys_tf.models  # noqa: F401  (registers the model classes for loading)
@@ -155,7 +156,7 @@ def run_ranking_benchmark(name: str, *, results_dir: str | Path = "results", see
         train_peer = peers and (peer_models is None or model_name in peer_models)
         result = run_peer(prepared, dataset=name, model=model_name, results_dir=results,
                           negatives=negatives, cache_only=not train_peer,
-                          log=lambda line: log(f"  {line}"))
+                          log=lambda line: log(f"  {line}"), **(peer_settings or {}))
         if result is None:
             log(f"  {model_name}: no cached result (run with --peers)")
             continue
@@ -165,6 +166,7 @@ def run_ranking_benchmark(name: str, *, results_dir: str | Path = "results", see
         label = f"RecBole {model_name}"
         ranks[label] = peer_ranks
         rows[label] = {"metrics": metrics_of(peer_ranks), "best_epoch": result["best_epoch"],
+                       "settings": result["settings"],
                        "epochs": len(result["history"]), "stopped": result["stopped"],
                        "seconds_per_epoch": round(float(np.mean(
                            [h["seconds"] for h in result["history"]])), 1),

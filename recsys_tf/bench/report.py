@@ -33,7 +33,9 @@ def markdown_table(result: dict) -> str:
         cells = [label, *(_cell(full, k) for k in ("hr@10", "ndcg@10", "hr@20", "ndcg@20",
                                                    "mrr")),
                  *(_cell(row["metrics"][p], "ndcg@10") for p in protocols),
-                 f"{_listed(row['epochs'])} ({best})" if "epochs" in row else "–",
+                 (f"{_listed(row['epochs'])} ({best})"
+                  + (", capped" if row.get("stopped") == "max_epochs" else "")
+                  if "epochs" in row else "–"),
                  _listed(row.get("seconds_per_epoch") or "– (reused run)"),
                  row.get("measured", "this run")]
         lines.append("| " + " | ".join(str(c) for c in cells) + " |")

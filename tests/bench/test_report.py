@@ -15,11 +15,15 @@ def test_mean_std_over_seeds_and_table(tmp_path):
     ours = _mean_std([_row(0.10), _row(0.14)])
     assert np.isclose(ours["metrics"]["full"]["ndcg@10"], 0.12)
     assert np.isclose(ours["metrics"]["full"]["ndcg@10_std"], 0.02)
-    result = {"benchmark": "toy", "rows": {"ours": ours, "popularity": _row(0.05)},
+    peer = {**_row(0.08), "epochs": 40, "best_epoch": 40, "stopped": "max_epochs",
+            "measured": "2026-11-23"}
+    result = {"benchmark": "toy", "rows": {"ours": ours, "popularity": _row(0.05),
+                                           "RecBole GRU4Rec": peer},
               "published": [("X (paper)", 0.09, 0.05)], "curves": {"ours": [0.1, 0.12]},
               "hit_rate_at_k": {"ours": [0.1] * 50}, "seconds": 1.0}
     table = markdown_table(result)
     assert "| ours | 0.2000 | 0.1200 ± 0.0200 |" in table
+    assert "| 40 (40), capped | 1.5 | 2026-11-23 |" in table
     assert "NDCG@10 (100 neg.)" in table and "X (paper) (published) | 0.0900 | 0.0500" in table
     paths = write_report(result, tmp_path)
     assert all(path.is_file() for path in paths.values())
