@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from recsys_tf.baselines.recent_text import recent_text_scorer
+from recsys_tf.bench.seeded_runs import benchmark_experiment, trained_model
 from recsys_tf.data.examples import training_examples
 from recsys_tf.evaluation.full_ranking import compute_ranks, popularity_scores
 from recsys_tf.evaluation.ranking_metrics import ranking_metrics
@@ -50,18 +51,11 @@ def hold_out_items(prepared: PreparedData, *, fraction: float = HELD_OUT_FRACTIO
 def run_cold_start_benchmark(*, results_dir: str | Path = "results", seeds: int = 1,
                              config: str | Path | None = None, epochs: int | None = None,
                              log=print) -> dict:
-    import keras
-
-    import recsys_tf.models  # noqa: F401
     from recsys_tf.evaluation.model_scores import model_scorer
-    from recsys_tf.training.experiment_config import ExperimentConfig
     from recsys_tf.training.prepared_data import prepare_data
-    from recsys_tf.training.trainer import train
 
     started = time.perf_counter()
-    experiment = ExperimentConfig.load(config or "training/configs/beauty.toml")
-    if epochs is not None:
-        experiment = experiment.replace(train={"epochs": epochs})
+    experiment = benchmark_experiment(config, "training/configs/beauty.toml", epochs)
     prepared = prepare_data(experiment.data)
     view, held_out = hold_out_items(prepared)
     cold_rows = held_out[prepared.test["target"]]
@@ -80,8 +74,7 @@ def run_cold_start_benchmark(*, results_dir: str | Path = "results", seeds: int 
     ours = []
     for seed in range(seeds):
         run_dir = Path(results_dir) / "runs" / f"cold-start-seed{seed}"
-        run = train(experiment.replace(train={"seed": seed}), run_dir, prepared=view, verbose=0)
-        model = keras.models.load_model(run_dir / "model.keras")
+        run, model = trained_model(experiment.replace(train={"seed": seed}), run_dir, view)
         ours.append({**cold_metrics(model_scorer(model)), "best_epoch": run["best_epoch"],
                      "epochs": len(run["history"])})
         log(f"  ours (seed {seed}): cold HR@10 {ours[-1]['cold']['hr@10']:.4f}, "

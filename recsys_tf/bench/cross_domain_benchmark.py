@@ -15,30 +15,24 @@ import time
 from pathlib import Path
 
 from recsys_tf.bench.ranking_benchmark import metrics_of, ranks_of, tune_item_knn
+from recsys_tf.bench.seeded_runs import benchmark_experiment, trained_model
 from recsys_tf.evaluation.full_ranking import popularity_scores
 
 
 def run_cross_domain_benchmark(*, results_dir: str | Path = "results", seeds: int = 1,
                                config: str | Path | None = None, epochs: int | None = None,
                                log=print) -> dict:
-    import keras
-
-    import recsys_tf.models  # noqa: F401
-    from recsys_tf.bench.protocol import test_negatives
+    from recsys_tf.bench.protocol import negatives_for_test
     from recsys_tf.evaluation.model_scores import model_scorer
-    from recsys_tf.training.experiment_config import ExperimentConfig
     from recsys_tf.training.prepared_data import load_log, prepare_data
-    from recsys_tf.training.trainer import train
 
     started = time.perf_counter()
-    base = ExperimentConfig.load(config or "training/configs/food-kitchen.toml")
-    if epochs is not None:
-        base = base.replace(train={"epochs": epochs})
+    base = benchmark_experiment(config, "training/configs/food-kitchen.toml", epochs)
     domains = {}
     for domain in sorted(load_log(base.data)[0].domains):
         experiment = base.replace(data={"target_domain": domain})
         prepared = prepare_data(experiment.data)
-        negatives = test_negatives(prepared, sizes=(999,))
+        negatives = negatives_for_test(prepared, sizes=(999,))
         log(f"{domain}: {len(prepared.test['target'])} test targets, "
             f"{int(prepared.candidate_mask.sum())} items in the domain")
         rows = {"popularity": metrics_of(ranks_of(popularity_scores(prepared.popularity),
@@ -52,8 +46,7 @@ def run_cross_domain_benchmark(*, results_dir: str | Path = "results", seeds: in
                                              train={"seed": seed})
                 run_dir = (Path(results_dir) / "runs" /
                            f"food-kitchen-{domain}-{'cross' if cross else 'single'}-seed{seed}")
-                run = train(variant, run_dir, prepared=prepared, verbose=0)
-                model = keras.models.load_model(run_dir / "model.keras")
+                run, model = trained_model(variant, run_dir, prepared)
                 row = metrics_of(ranks_of(model_scorer(model), prepared, negatives))
                 row["best_epoch"], row["epochs"] = run["best_epoch"], len(run["history"])
                 rows[f"{label} (seed {seed})"] = row

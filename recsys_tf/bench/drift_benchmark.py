@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from recsys_tf.baselines import ItemKNN
+from recsys_tf.bench.seeded_runs import benchmark_experiment, trained_model
 from recsys_tf.evaluation.full_ranking import popularity_position_scores
 from recsys_tf.evaluation.interest_drift import switch_following
 
@@ -25,18 +26,11 @@ CONFIG = "training/configs/synthetic.toml"
 def run_drift_benchmark(*, results_dir: str | Path = "results", seeds: int = 1,
                         config: str | Path | None = None, epochs: int | None = None,
                         log=print) -> dict:
-    import keras
-
-    import recsys_tf.models  # noqa: F401
     from recsys_tf.evaluation.model_scores import model_position_scorer
-    from recsys_tf.training.experiment_config import ExperimentConfig
     from recsys_tf.training.prepared_data import prepare_data
-    from recsys_tf.training.trainer import train
 
     started = time.perf_counter()
-    experiment = ExperimentConfig.load(config or CONFIG)
-    if epochs is not None:
-        experiment = experiment.replace(train={"epochs": epochs})
+    experiment = benchmark_experiment(config, CONFIG, epochs)
     prepared = prepare_data(experiment.data)
     rows = {}
     static = ItemKNN(window=3, recent=prepared.sequence.max_length, decay=1.0).fit(
@@ -47,8 +41,7 @@ def run_drift_benchmark(*, results_dir: str | Path = "results", seeds: int = 1,
                                           prepared)
     for seed in range(seeds):
         run_dir = Path(results_dir) / "runs" / f"drift-seed{seed}"
-        train(experiment.replace(train={"seed": seed}), run_dir, prepared=prepared, verbose=0)
-        model = keras.models.load_model(run_dir / "model.keras")
+        _, model = trained_model(experiment.replace(train={"seed": seed}), run_dir, prepared)
         rows[f"ours (seed {seed})"] = switch_following(model_position_scorer(model), prepared)
     for label, row in rows.items():
         log(f"  {label:<38} followed {row['followed_share']:.1%}, mean events "

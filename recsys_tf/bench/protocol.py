@@ -11,7 +11,7 @@ SAMPLED_SIZES = (100, 999)  # SASRec / BERT4Rec papers; cross-domain literature
 KS = (10, 20)
 
 
-def test_negatives(prepared: PreparedData, sizes=SAMPLED_SIZES, seed: int = 0
+def negatives_for_test(prepared: PreparedData, sizes=SAMPLED_SIZES, seed: int = 0
                    ) -> dict[str, np.ndarray]:
     """Seeded negatives per test target from the ranked domain (``candidate_mask``), outside
     the user's history; one array ``[targets, n]`` per size that every target allows (ML-100K

@@ -20,7 +20,8 @@ from recsys_tf.baselines.feature_logistic_regression import (
     labelled_pairs,
 )
 from recsys_tf.baselines.recent_text import recent_text_scorer
-from recsys_tf.bench.protocol import KS, test_negatives
+from recsys_tf.bench.protocol import KS, negatives_for_test
+from recsys_tf.bench.seeded_runs import benchmark_experiment, trained_model
 from recsys_tf.evaluation.classification_metrics import classification_metrics
 from recsys_tf.evaluation.full_ranking import (
     ScoreFn,
@@ -79,22 +80,15 @@ def run_ranking_benchmark(name: str, *, results_dir: str | Path = "results", see
     ``peers`` trains the RecBole peers that have no cached result (``peer_models``, default
     all); otherwise only cached peer results are shown. ``peer_settings`` override RecBole
     settings (e.g. an ``epochs`` cap); they are part of the peers' cache key."""
-    import keras
-
-    import recsys_tf.models  # noqa: F401  (registers the model classes for loading)
     from recsys_tf.bench.peers import PEER_MODELS, run_peer
     from recsys_tf.evaluation.model_scores import model_scorer
-    from recsys_tf.training.experiment_config import ExperimentConfig
     from recsys_tf.training.prepared_data import prepare_data
-    from recsys_tf.training.trainer import train
 
     results = Path(results_dir)
-    experiment = ExperimentConfig.load(config or CONFIGS[name])
-    if epochs is not None:
-        experiment = experiment.replace(train={"epochs": epochs})
+    experiment = benchmark_experiment(config, CONFIGS[name], epochs)
     started = time.perf_counter()
     prepared = prepare_data(experiment.data)
-    negatives = test_negatives(prepared)
+    negatives = negatives_for_test(prepared)
     log(f"{name}: {len(prepared.test['target'])} test targets, {prepared.num_items - 2} items; "
         f"sampled protocols: {sorted(negatives, key=int)}")
     rows, curves, ranks = {}, {}, {}
@@ -118,9 +112,7 @@ def run_ranking_benchmark(name: str, *, results_dir: str | Path = "results", see
     per_seed = []
     for seed in range(seeds):
         run_dir = results / "runs" / f"{name}-seed{seed}"
-        run = train(experiment.replace(train={"seed": seed}), run_dir, prepared=prepared,
-                    verbose=0)
-        model = keras.models.load_model(run_dir / "model.keras")
+        run, model = trained_model(experiment.replace(train={"seed": seed}), run_dir, prepared)
         if seed == 0:
             first_model = model
         label = f"ours (seed {seed})"

@@ -7,7 +7,7 @@ import pytest
 
 from recsys_tf.bench.peer_data import export_peer_data, training_prefixes
 from recsys_tf.bench.peers import venv_dir
-from recsys_tf.bench.protocol import test_negatives
+from recsys_tf.bench.protocol import negatives_for_test
 from recsys_tf.evaluation.ranking_metrics import ranking_metrics
 from recsys_tf.training.prepared_data import prepare_data
 from tests.training.tiny_experiment import tiny_experiment
@@ -37,7 +37,7 @@ def test_training_prefixes_are_recbole_per_prefix_augmentation(prepared):
 
 
 def test_export_writes_atomic_files_and_eval_arrays(prepared, tmp_path):
-    negatives = test_negatives(prepared, sizes=(20,))
+    negatives = negatives_for_test(prepared, sizes=(20,))
     directory = export_peer_data(prepared, tmp_path, negatives=negatives)
     lines = (directory / "peer" / "peer.train.inter").read_text().splitlines()
     assert lines[0] == "user_id:token\titem_id_list:token_seq\titem_id:token"
@@ -56,7 +56,7 @@ def test_export_writes_atomic_files_and_eval_arrays(prepared, tmp_path):
 def test_recbole_peer_trains_and_ranks_with_our_masks(prepared, tmp_path):
     from recsys_tf.bench.peers import run_peer
 
-    negatives = test_negatives(prepared, sizes=(20,))
+    negatives = negatives_for_test(prepared, sizes=(20,))
     result = run_peer(prepared, dataset="tiny", model="GRU4Rec", results_dir=tmp_path,
                       negatives=negatives, epochs=2, patience=2, train_batch_size=256)
     assert len(result["history"]) == 2 and result["versions"]["recbole"] == "1.2.1"
