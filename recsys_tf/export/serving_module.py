@@ -209,10 +209,11 @@ class ServingModule(tf.Module):
         return self._top_k(self._user_vectors(query, interest), excluded)
 
     def user_embedding(self, features):
-        inputs, length, _, main, cross = self._history(features)
-        query, interest = self._query_at(inputs, length)
-        batch = tf.shape(query)[0]
-        state = self.state.run(self.state.zeros(batch), main, cross)
+        # The recurrent scan gives the state and, from it, the same embedding as the full pass
+        # (the towers are causal): one pass over the history, not two.
+        _, _, _, main, cross = self._history(features)
+        state = self.state.run(self.state.zeros(tf.shape(main["item_ids"])[0]), main, cross)
+        query, interest = self.state.query(state)
         out = {"user_embedding": self._user_vectors(query, interest),
                "query_embedding": query, "state": state}
         if interest is not None:
