@@ -136,13 +136,20 @@ def run_ranking_benchmark(name: str, *, results_dir: str | Path = "results", see
         "logistic regression", regression.scorer(), coefficients=regression.coefficients)
     platt = FeatureLogisticRegression({"ours": model_scorer(first_model)}).fit(
         prepared.valid, prepared.valid_history, prepared.candidate_mask)
+    # The same regression with our score as one more feature: a stacked ensemble, shown as its
+    # own row (the "ours" row stays the model alone).
+    fusion = FeatureLogisticRegression({"ours": model_scorer(first_model), **features}).fit(
+        prepared.valid, prepared.valid_history, prepared.candidate_mask)
+    rows["ours + logistic-regression fusion (seed 0)"] = add(
+        "ours + LR fusion", fusion.scorer(), coefficients=fusion.coefficients)
     items, labels = labelled_pairs(prepared.test, prepared.test_history,
                                    prepared.candidate_mask, negatives=4, seed=1)
     classification = {
         label: classification_metrics(labels.ravel(),
                                       lr.probabilities(prepared.test, items).ravel())
         for label, lr in (("logistic regression (S0 §4.1)", regression),
-                          ("ours, Platt-scaled (seed 0)", platt))}
+                          ("ours, Platt-scaled (seed 0)", platt),
+                          ("ours + logistic-regression fusion (seed 0)", fusion))}
 
     for model_name in PEER_MODELS:
         train_peer = peers and (peer_models is None or model_name in peer_models)
