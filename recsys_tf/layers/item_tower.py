@@ -27,10 +27,6 @@ class ItemTower(keras.layers.Layer):
         use_ids: include the id embedding.
         use_text: include the text projection.
         id_dropout: probability of hiding an item's id part during training.
-        cold_offset: add a trained vector ``b_cold`` to every item whose id part is hidden
-            (unknown, OOV or dropped): ``q·b_cold`` lets the model shift text-only candidates as a
-            group, so that in training their share of the softmax can match their share of the
-            targets (the calibration of the text-only path against warm items).
         seed: seed of the id dropout.
 
     Call arguments:
@@ -54,7 +50,7 @@ class ItemTower(keras.layers.Layer):
 
     def __init__(self, num_items: int, output_dim: int = 64, num_categories: int = 0,
                  use_ids: bool = True, use_text: bool = True, id_dropout: float = 0.0,
-                 seed: int | None = None, cold_offset: bool = False, **kwargs):
+                 seed: int | None = None, **kwargs):
         super().__init__(**kwargs)
         check_positive(num_items=num_items, output_dim=output_dim)
         check_rate(id_dropout=id_dropout)
@@ -67,7 +63,6 @@ class ItemTower(keras.layers.Layer):
         self.use_text = use_text
         self.id_dropout = id_dropout
         self.seed = seed
-        self.cold_offset = bool(cold_offset and use_ids)
         policy = self.dtype_policy
         if use_ids:
             self.id_embedding = keras.layers.Embedding(num_items, output_dim, dtype=policy,
@@ -75,9 +70,6 @@ class ItemTower(keras.layers.Layer):
             self.known = self.add_weight(shape=(num_items,), name="known", initializer="ones",
                                          trainable=False)
             self.seed_generator = keras.random.SeedGenerator(seed)
-        if self.cold_offset:
-            self.cold_vector = self.add_weight(shape=(output_dim,), name="cold_offset",
-                                               initializer="zeros")
         if use_text:
             self.text_hidden = keras.layers.Dense(output_dim, activation="gelu", dtype=policy,
                                                   name="text_hidden")
@@ -116,8 +108,6 @@ class ItemTower(keras.layers.Layer):
                 keep = keep * ops.cast(noise >= self.id_dropout, keep.dtype)
             keep = ops.cast(ops.expand_dims(keep, -1), self.compute_dtype)
             parts.append(self.id_embedding(item_ids) * keep)
-            if self.cold_offset:
-                parts.append((1 - keep) * ops.cast(self.cold_vector, self.compute_dtype))
         if self.use_text:
             text = ops.cast(inputs["text_embeddings"], self.compute_dtype)
             parts.append(self.text_output(self.text_hidden(text)))
@@ -132,4 +122,4 @@ class ItemTower(keras.layers.Layer):
         return {**super().get_config(), "num_items": self.num_items,
                 "output_dim": self.output_dim, "num_categories": self.num_categories,
                 "use_ids": self.use_ids, "use_text": self.use_text,
-                "id_dropout": self.id_dropout, "seed": self.seed, "cold_offset": self.cold_offset}
+                "id_dropout": self.id_dropout, "seed": self.seed}

@@ -41,7 +41,6 @@ class CandidateModel(keras.Model):
                           num_categories=config.num_categories if config.has_categories else 0,
                           use_ids=config.use_item_ids, use_text=bool(config.text_dim),
                           id_dropout=config.item_id_dropout, seed=config.seed,
-                          cold_offset=config.cold_item_offset,
                           name="item_tower")
 
         # === Functional Model ===

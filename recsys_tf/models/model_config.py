@@ -33,8 +33,6 @@ class ModelConfig:
         dropout: dropout inside the towers.
         item_id_dropout: probability of hiding a candidate's id part in training (teaches the
             text-only path used for items never seen in training).
-        cold_item_offset: a trained offset vector for items without an id part (see
-            :class:`~recsys_tf.layers.ItemTower`), calibrating text-only candidates.
         seed: seed of the model's random layers.
         text_finetune_layers: 0 (default) = the BERT text encoder is frozen and its embeddings
             are a cached table; ``k`` > 0 = its top ``k`` transformer layers train with the
@@ -66,7 +64,6 @@ class ModelConfig:
     fusion: str = "gated"
     dropout: float = 0.2
     item_id_dropout: float = 0.1
-    cold_item_offset: bool = False
     seed: int = 0
     text_finetune_layers: int = 0
     text_finetune_tokens: int = 32
