@@ -8,7 +8,8 @@ One process, one machine state, ratios computed in the same run:
 - ``update_interest`` for one new event (state after 49 events + the 50th) against recomputing
   from the 50-event history (``recommend``, which also returns the top-k), per call from Python
   and inside one graph (no Python dispatch, as in TF Serving), and whether both give the same
-  top-k (the largest score difference).
+  top-k (the largest score difference); for the default export and for one whose update core
+  is XLA-compiled (``xla_update``).
 
 The model has random weights (latency does not depend on them; a trained run can be given with
 ``--model``). Serving runs through ``tf.saved_model.load`` of the written SavedModel, the way TF
@@ -109,9 +110,14 @@ def run_serving_benchmark(*, calls: int = 1000, model_dir: str | Path | None = N
     if model.config.use_cross_domain:
         raise ValueError("bench serving times single-domain models (no cross_* inputs)")
     module = ServingModule(model, vocabularies, max_length=50, max_cross_length=50, top_k=10)
-    with tempfile.TemporaryDirectory() as directory:
+    xla_module = ServingModule(model, vocabularies, max_length=50, max_cross_length=50,
+                               top_k=10, xla_update=True)
+    with tempfile.TemporaryDirectory() as directory, tempfile.TemporaryDirectory() as xla_dir:
         tf.saved_model.save(module, directory, signatures=module.signatures())
+        tf.saved_model.save(xla_module, xla_dir, signatures=xla_module.signatures())
         loaded = tf.saved_model.load(directory)
+        xla_loaded = tf.saved_model.load(xla_dir)  # keep: signatures hold weak references
+        xla_update = xla_loaded.signatures["update_interest"]
         recommend = loaded.signatures["recommend"]
         user_embedding = loaded.signatures["user_embedding"]
         update = loaded.signatures["update_interest"]
@@ -140,13 +146,20 @@ def run_serving_benchmark(*, calls: int = 1000, model_dir: str | Path | None = N
                 "timestamp": one["timestamps"][:, 49],
                 "exclude_item_ids": one["item_ids"]}
         update_ms = _timed(lambda: update(**step), calls)
-        graph_recommend_ms = _in_graph_ms(recommend, one, "scores", max(calls // 5, 50))
-        graph_update_ms = _in_graph_ms(update, step, "scores", max(calls // 5, 50))
+        xla_update_ms = _timed(lambda: xla_update(**step), calls)
+        repeats = max(calls // 5, 50)
+        graph_recommend_ms = _in_graph_ms(recommend, one, "scores", repeats)
+        graph_update_ms = _in_graph_ms(update, step, "scores", repeats)
+        graph_xla_update_ms = _in_graph_ms(xla_update, step, "scores", repeats)
         embedding_ms = _timed(lambda: user_embedding(**one), max(calls // 5, 50))
         # The O(1) path against the full pass (recommend): same top-k, same scores.
         stepped, full = update(**step), recommend(**one)
         same_items = bool(np.array_equal(stepped["item_ids"].numpy(), full["item_ids"].numpy()))
         difference = float(np.abs(stepped["scores"].numpy() - full["scores"].numpy()).max())
+        compiled = xla_update(**step)
+        xla_same_items = bool(np.array_equal(compiled["item_ids"].numpy(),
+                                             full["item_ids"].numpy()))
+        xla_difference = float(np.abs(compiled["scores"].numpy() - full["scores"].numpy()).max())
 
     result = {
         "benchmark": "serving", "catalogue_items": int(len(candidates)),
@@ -156,13 +169,20 @@ def run_serving_benchmark(*, calls: int = 1000, model_dir: str | Path | None = N
         "recommend_batch256_ms": _summary(batch_ms),
         "recommend_batch256_users_per_s": round(256 / (np.median(batch_ms) / 1000.0), 1),
         "update_interest_batch1_ms": _summary(update_ms),
+        "update_interest_xla_batch1_ms": _summary(xla_update_ms),
         "user_embedding_batch1_ms": _summary(embedding_ms),
         "update_speedup": round(float(np.median(recommend_ms) / np.median(update_ms)), 2),
+        "xla_update_speedup": round(float(np.median(recommend_ms) / np.median(xla_update_ms)),
+                                    2),
         "in_graph_ms": {"recommend": round(graph_recommend_ms, 3),
-                        "update_interest": round(graph_update_ms, 3)},
+                        "update_interest": round(graph_update_ms, 3),
+                        "update_interest_xla": round(graph_xla_update_ms, 3)},
         "in_graph_update_speedup": round(graph_recommend_ms / graph_update_ms, 2),
+        "in_graph_xla_update_speedup": round(graph_recommend_ms / graph_xla_update_ms, 2),
         "update_vs_recompute_max_abs_difference": difference,
         "update_vs_recompute_same_top_k": same_items,
+        "xla_update_vs_recompute_max_abs_difference": xla_difference,
+        "xla_update_vs_recompute_same_top_k": xla_same_items,
         "threads": tf.config.threading.get_intra_op_parallelism_threads() or "default",
         "date": time.strftime("%Y-%m-%d"),
     }
@@ -172,7 +192,13 @@ def run_serving_benchmark(*, calls: int = 1000, model_dir: str | Path | None = N
 
 def serving_table(result: dict) -> str:
     r1, r256 = result["recommend_batch1_ms"], result["recommend_batch256_ms"]
-    up, emb = result["update_interest_batch1_ms"], result["user_embedding_batch1_ms"]
+    up, xla = result["update_interest_batch1_ms"], result["update_interest_xla_batch1_ms"]
+    emb, graph = result["user_embedding_batch1_ms"], result["in_graph_ms"]
+
+    def check(prefix):
+        same = "same" if result[f"{prefix}_same_top_k"] else "DIFFERENT"
+        return f"{same} top-k, scores within {result[f'{prefix}_max_abs_difference']:.1e}"
+
     return "\n".join([
         f"| call ({result['catalogue_items']:,} items, 50-event history) | p50 ms | p99 ms |",
         "|---|---:|---:|",
@@ -180,14 +206,17 @@ def serving_table(result: dict) -> str:
         f"| recommend, batch 256 ({result['recommend_batch256_users_per_s']:,.0f} users/s) | "
         f"{r256['p50']:.2f} | {r256['p99']:.2f} |",
         f"| update_interest, one new event, batch 1 | {up['p50']:.2f} | {up['p99']:.2f} |",
+        f"| update_interest, XLA core (`--xla-update`), batch 1 | {xla['p50']:.2f} | "
+        f"{xla['p99']:.2f} |",
         f"| user_embedding (+ state), batch 1 | {emb['p50']:.2f} | {emb['p99']:.2f} |",
         "",
-        f"update_interest vs recompute (recommend on the 50 events): "
-        f"{result['update_speedup']:.1f}x faster (p50 per call from Python); "
-        f"{result['in_graph_update_speedup']:.1f}x in graph "
-        f"({result['in_graph_ms']['update_interest']:.2f} vs "
-        f"{result['in_graph_ms']['recommend']:.2f} ms, no Python dispatch); "
-        + ("same" if result.get("update_vs_recompute_same_top_k") else "DIFFERENT")
-        + f" top-k, scores differ by at most "
-        f"{result['update_vs_recompute_max_abs_difference']:.1e}",
+        "| update_interest vs recompute (recommend on the 50 events) | per call from Python "
+        "(p50) | in graph, no Python dispatch | vs recommend |",
+        "|---|---:|---:|---|",
+        f"| default export | {result['update_speedup']:.1f}x | "
+        f"{result['in_graph_update_speedup']:.1f}x ({graph['update_interest']:.2f} vs "
+        f"{graph['recommend']:.2f} ms) | {check('update_vs_recompute')} |",
+        f"| `--xla-update` | {result['xla_update_speedup']:.1f}x | "
+        f"{result['in_graph_xla_update_speedup']:.1f}x ({graph['update_interest_xla']:.2f} vs "
+        f"{graph['recommend']:.2f} ms) | {check('xla_update_vs_recompute')} |",
     ])

@@ -93,7 +93,8 @@ def _running(pid: int) -> bool:
 
 
 def export_run(run_dir: str | Path, base_path: str | Path, *, version: int | None = None,
-               top_k: int = 10, model_name: str = "recsys", log=print) -> Path:
+               top_k: int = 10, model_name: str = "recsys", xla_update: bool = False,
+               log=print) -> Path:
     """Exports the finished run ``run_dir`` as version ``version`` (default: the next one).
 
     Raises:
@@ -120,7 +121,7 @@ def export_run(run_dir: str | Path, base_path: str | Path, *, version: int | Non
     data = run.experiment.data
     module = ServingModule(run.model, run.vocabularies, max_length=data.max_length,
                            max_cross_length=data.max_cross_length, top_k=top_k,
-                           token_encoder=encoder)
+                           token_encoder=encoder, xla_update=xla_update)
     temporary = base / f"{TEMPORARY_PREFIX}{version}-{os.getpid()}"
     shutil.rmtree(temporary, ignore_errors=True)
     try:
@@ -157,7 +158,7 @@ def _manifest(module: ServingModule, signatures: dict, run, version: int, top_k:
 
     return {"format_version": 1, "version": version, "recsys_tf": recsys_tf.__version__,
             "tensorflow": tf.__version__, "run": str(run.directory.resolve()),
-            "top_k": module.top_k, "requested_top_k": top_k,
+            "top_k": module.top_k, "requested_top_k": top_k, "xla_update": module.xla_update,
             "max_length": module.max_length, "max_cross_length": module.max_cross_length,
             "state_size": module.state.size, "state_layout": module.state.layout(),
             "empty_history": "the model's output on an all-padding sequence (= the zero state)",

@@ -129,6 +129,29 @@ def test_update_interest_excludes_items_and_rejects_a_wrong_state(served):
             exclude_item_ids=tf.constant([[""]]))
 
 
+def test_xla_compiled_update_core_gives_the_same_outputs(served):
+    module, signatures, prepared, run, _ = served
+    compiled = ServingModule(run.model, run.vocabularies, max_length=module.max_length,
+                             max_cross_length=module.max_cross_length, top_k=TOP_K,
+                             xla_update=True).signatures()["update_interest"]
+    rng = np.random.default_rng(0)
+    ids = np.array(run.vocabularies.item_id.tokens, object)
+    request = {"state": rng.normal(scale=0.3, size=(3, module.state.size)).astype(np.float32),
+               "last_timestamp": np.array([-1, 100, 5_000], np.int64),
+               "item_id": np.array([ids[3], "unknown-item", ids[7]], object),
+               "event_type": np.array(["click", "", "view"], object),
+               "timestamp": np.array([10, 4_000, 90_000], np.int64),
+               "cross_domain": np.array([False, False, True]),
+               "exclude_item_ids": ids[rng.integers(0, len(ids), size=(3, 4))]}
+    expected, actual = call(signatures["update_interest"], request), call(compiled, request)
+    assert expected.keys() == actual.keys()
+    for name in expected:
+        if expected[name].dtype == object:
+            np.testing.assert_array_equal(actual[name], expected[name])
+        else:
+            np.testing.assert_allclose(actual[name], expected[name], rtol=1e-5, atol=1e-5)
+
+
 def test_bad_history_input_never_crashes_or_returns_nan(served):
     module, signatures, prepared, _, _ = served
     request = requests_for_targets(prepared, 4)
