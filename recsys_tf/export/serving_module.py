@@ -57,7 +57,8 @@ class ServingModule(tf.Module):
             signature.
         explain_items: history items reported by ``explain``.
         xla_update: compile the numeric core of ``update_interest`` (LSTM steps, interest
-            update, catalogue scores, top-k) with XLA: about half its cost on CPU. TF Serving
+            update, catalogue scores, top-k) with XLA: that core takes about half the time on
+            CPU, the whole signature ~30% less. TF Serving
             runs XLA on CPU only with ``--xla_cpu_compilation_enabled=true``; off by default.
     """
 
