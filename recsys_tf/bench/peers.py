@@ -30,6 +30,9 @@ from recsys_tf.training.prepared_data import PreparedData
 RECBOLE_VERSION = "1.2.1"
 VENV_PACKAGES = ["torch==2.13.0", f"recbole=={RECBOLE_VERSION}", "numpy<2", "pandas<2.2"]
 PEER_MODELS = ("SASRec", "GRU4Rec")
+# Part of the cache key: bump it when the runner's behaviour changes, so results it made
+# before are not reused. 2: histories share the target's item table (``alias_of_item_id``).
+RUNNER_REVISION = 2
 # The protocol of the reference figures: CE loss, length 50, dim 64; RecBole's
 # defaults otherwise (Adam 1e-3, batch 2048; SASRec 2 layers x 2 heads, dropout 0.5).
 DEFAULT_SETTINGS = {
@@ -88,6 +91,7 @@ def run_peer(prepared: PreparedData, *, dataset: str, model: str, results_dir: s
     settings = peer_settings(model, **overrides)
     key = {"dataset": dataset, "model": model, "settings": settings,
            "data": data_fingerprint(prepared), "recbole": RECBOLE_VERSION,
+           "runner": RUNNER_REVISION,
            "negatives": sorted(negatives or {})}
     name = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:12]
     directory = Path(results_dir) / "peers"

@@ -14,7 +14,12 @@ What differs from stock RecBole, and why:
   use the full prior history mask and keep the target;
 - RecBole's checkpoint files are not used: the best epoch's weights stay in memory (no
   ``torch.load``, so torch >= 2.6's ``weights_only`` default does not matter);
-- ``recbole.quick_start`` (which imports ``ray``) is never imported.
+- ``recbole.quick_start`` (which imports ``ray``) is never imported;
+- ``alias_of_item_id = [item_id_list]``: without it RecBole remaps the history field with its
+  own token table, so a history id and a target id of the same number are different items
+  (the input embeddings GRU4Rec and SASRec share with their output layer stop lining up, and
+  our evaluation's histories, mapped through the ``item_id`` table, no longer mean what the
+  model trained on). :func:`_check_shared_item_ids` fails the run if the tables differ.
 """
 
 from __future__ import annotations
@@ -49,6 +54,21 @@ def _dense_history(items, offsets, rows, num_items):
     return out
 
 
+def _check_shared_item_ids(dataset, train_file: Path) -> None:
+    """Decodes the first training row back to tokens and compares it with the file: histories
+    and targets must share one item table."""
+    with open(train_file, encoding="utf-8") as file:
+        next(file)
+        _, history, target = next(file).rstrip("\n").split("\t")
+    tokens = dataset.field2id_token["item_id"]
+    row = dataset.inter_feat.iloc[0]  # a DataFrame until data_preparation; lists unpadded
+    decoded = [tokens[i] for i in row["item_id_list"]]
+    if decoded != history.split() or tokens[int(row["item_id"])] != target:
+        raise RuntimeError(f"RecBole's item ids for the history field differ from the target "
+                           f"field's ({train_file} row 1: history {history.split()} decoded "
+                           f"as {decoded}); the item_id_list alias is not in effect.")
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", required=True, help="export_peer_data directory")
@@ -79,12 +99,14 @@ def main(argv=None) -> None:
         "data_path": str(data), "benchmark_filename": ["train", "valid", "test"],
         "USER_ID_FIELD": "user_id", "ITEM_ID_FIELD": "item_id",
         "load_col": {"inter": ["user_id", "item_id_list", "item_id"]},
+        "alias_of_item_id": ["item_id_list"],
         "loss_type": "CE", "train_neg_sample_args": None, "device": "cpu", "use_gpu": False,
         "show_progress": False, "checkpoint_dir": str(work / "saved"),
         "log_wandb": False, "state": "WARNING", "reproducibility": True,
         "epochs": max_epochs, **settings})
     init_seed(config["seed"], config["reproducibility"])
     dataset = create_dataset(config)
+    _check_shared_item_ids(dataset, data / "peer" / "peer.train.inter")
     train_data, _, _ = data_preparation(config, dataset)
     model = get_model(args.model)(config, train_data._dataset).to("cpu")
     trainer = get_trainer(config["MODEL_TYPE"], args.model)(config, model)
