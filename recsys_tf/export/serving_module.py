@@ -154,13 +154,12 @@ class ServingModule(tf.Module):
             message=f"`{name}` must have the shape of `cross_item_ids`")
             for name in ("cross_event_types", "cross_timestamps") if name in features]
         with tf.control_dependencies(checks):
-            items = self.items(item_ids)
+            request_items = self.items(item_ids)  # also the items to exclude from the top-k
         events = (self._event_ids(item_ids, features["event_types"])[1]
-                  if "event_types" in features else tf.ones_like(items))
-        valid = items > 0
-        excluded = items
-        timestamps = features.get("timestamps", tf.zeros_like(items, tf.int64))
-        valid, items, events, timestamps = rf.compact(valid, items, events, timestamps)
+                  if "event_types" in features else tf.ones_like(request_items))
+        timestamps = features.get("timestamps", tf.zeros_like(request_items, tf.int64))
+        valid, items, events, timestamps = rf.compact(request_items > 0, request_items, events,
+                                                      timestamps)
 
         cross = None
         if self.config.use_cross_domain:
@@ -188,7 +187,7 @@ class ServingModule(tf.Module):
                           cross_lengths=tf.broadcast_to(visible, tf.shape(main["item_ids"])))
         inputs = {name: inputs[name] for name in self.model.input_names}
         length = tf.reduce_sum(tf.cast(valid, tf.int32), axis=1)
-        return inputs, length, excluded, main, cross
+        return inputs, length, request_items, main, cross
 
     def _query_at(self, inputs, length):
         """Full pass of the query tower, read after the ``length``-th event of each row (the
