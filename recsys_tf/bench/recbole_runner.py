@@ -63,7 +63,8 @@ def _check_shared_item_ids(dataset, train_file: Path) -> None:
     tokens = dataset.field2id_token["item_id"]
     row = dataset.inter_feat.iloc[0]  # a DataFrame until data_preparation; lists unpadded
     decoded = [tokens[i] for i in row["item_id_list"]]
-    if decoded != history.split() or tokens[int(row["item_id"])] != target:
+    shared = np.array_equal(dataset.field2id_token.get("item_id_list", tokens), tokens)
+    if not shared or decoded != history.split() or tokens[int(row["item_id"])] != target:
         raise RuntimeError(f"RecBole's item ids for the history field differ from the target "
                            f"field's ({train_file} row 1: history {history.split()} decoded "
                            f"as {decoded}); the item_id_list alias is not in effect.")
