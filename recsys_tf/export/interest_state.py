@@ -86,16 +86,17 @@ class InterestState:
         parts = self.split(state)
         item_ids = event["item_ids"]
         valid = item_ids > 0
+        text = (self._text(item_ids) if self.content is not None or self.topic_head is not None
+                else None)
         if self.behaviour is not None:
             _, (parts["behaviour_h"], parts["behaviour_c"]) = self.behaviour.step(
                 event, [parts["behaviour_h"], parts["behaviour_c"]])
         if self.content is not None:
             _, (parts["content_h"], parts["content_c"]) = self.content.step(
-                self._text(item_ids), [parts["content_h"], parts["content_c"]], valid)
+                text, [parts["content_h"], parts["content_c"]], valid)
         if self.topic_head is not None:
             uniform = 1.0 / self.config.topic_count
-            updated = self.topic_head.update(parts["interest"] + uniform,
-                                             self._text(item_ids)) - uniform
+            updated = self.topic_head.update(parts["interest"] + uniform, text) - uniform
             parts["interest"] = tf.where(valid[:, tf.newaxis], updated, parts["interest"])
         return self.join(parts)
 
