@@ -58,8 +58,8 @@ class ServingModule(tf.Module):
         explain_items: history items reported by ``explain``.
         xla_update: compile the numeric core of ``update_interest`` (LSTM steps, interest
             update, catalogue scores, top-k) with XLA: that core takes about half the time on
-            CPU, the whole signature ~30% less. TF Serving
-            runs XLA on CPU only with ``--xla_cpu_compilation_enabled=true``; off by default.
+            CPU, the whole signature ~30% less. TF Serving runs XLA on CPU only with
+            ``--xla_cpu_compilation_enabled=true``; off by default.
     """
 
     def __init__(self, model, vocabularies: Vocabularies, *, max_length: int,
