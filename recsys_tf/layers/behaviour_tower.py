@@ -5,7 +5,11 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-from recsys_tf.layers.argument_checks import check_positive, check_rate
+from recsys_tf.layers.argument_checks import (
+    check_positive,
+    check_rate,
+    check_shared_embedding,
+)
 from recsys_tf.layers.lstm_step import lstm_step
 
 HOURS = 25  # 24 hours + padding/unknown 0
@@ -28,6 +32,9 @@ class BehaviourTower(keras.layers.Layer):
         feature_dim: size of each side-feature embedding (event type, hour, weekday, gap).
         dropout: dropout rate on the LSTM input.
         use_time_features: embed hour, weekday and log gap (off for data without timestamps).
+        item_embedding: an ``Embedding(num_items, embedding_dim)`` layer to use for the item ids
+            instead of a new one — the item tower's id table, to tie input and output item
+            vectors. Not part of the config: the model that shares it passes it again.
 
     Call arguments:
         inputs: dict with ``item_ids``, ``event_types``, ``hours``, ``weekdays`` (int,
@@ -54,7 +61,8 @@ class BehaviourTower(keras.layers.Layer):
 
     def __init__(self, num_items: int, num_event_types: int, embedding_dim: int = 64,
                  hidden_dim: int = 64, feature_dim: int = 8, dropout: float = 0.0,
-                 use_time_features: bool = True, **kwargs):
+                 use_time_features: bool = True,
+                 item_embedding: keras.layers.Embedding | None = None, **kwargs):
         super().__init__(**kwargs)
         check_positive(num_items=num_items, num_event_types=num_event_types,
                         embedding_dim=embedding_dim, hidden_dim=hidden_dim,
@@ -68,8 +76,9 @@ class BehaviourTower(keras.layers.Layer):
         self.dropout = dropout
         self.use_time_features = use_time_features
         policy = self.dtype_policy
-        self.item_embedding = keras.layers.Embedding(num_items, embedding_dim, dtype=policy,
-                                                     name="item_embedding")
+        check_shared_embedding("item_embedding", item_embedding, num_items, embedding_dim)
+        self.item_embedding = item_embedding or keras.layers.Embedding(
+            num_items, embedding_dim, dtype=policy, name="item_embedding")
         self.event_type_embedding = keras.layers.Embedding(num_event_types, feature_dim,
                                                            dtype=policy, name="event_type")
         if use_time_features:

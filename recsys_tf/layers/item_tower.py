@@ -6,7 +6,11 @@ import keras
 import numpy as np
 from keras import ops
 
-from recsys_tf.layers.argument_checks import check_positive, check_rate
+from recsys_tf.layers.argument_checks import (
+    check_positive,
+    check_rate,
+    check_shared_embedding,
+)
 
 
 @keras.saving.register_keras_serializable(package="recsys_tf")
@@ -28,6 +32,9 @@ class ItemTower(keras.layers.Layer):
         use_text: include the text projection.
         id_dropout: probability of hiding an item's id part during training.
         seed: seed of the id dropout.
+        id_embedding: an ``Embedding(num_items, output_dim)`` layer to use as the id table
+            instead of a new one (shared with the behaviour tower's input); not part of the
+            config.
 
     Call arguments:
         inputs: dict with ``item_ids`` ``[n]``, and as configured ``text_embeddings``
@@ -50,12 +57,16 @@ class ItemTower(keras.layers.Layer):
 
     def __init__(self, num_items: int, output_dim: int = 64, num_categories: int = 0,
                  use_ids: bool = True, use_text: bool = True, id_dropout: float = 0.0,
-                 seed: int | None = None, **kwargs):
+                 seed: int | None = None,
+                 id_embedding: keras.layers.Embedding | None = None, **kwargs):
         super().__init__(**kwargs)
         check_positive(num_items=num_items, output_dim=output_dim)
         check_rate(id_dropout=id_dropout)
         if not (use_ids or use_text):
             raise ValueError("An item tower needs `use_ids` or `use_text`.")
+        if id_embedding is not None and not use_ids:
+            raise ValueError("`id_embedding` was passed to an item tower with `use_ids=False`.")
+        check_shared_embedding("id_embedding", id_embedding, num_items, output_dim)
         self.num_items = num_items
         self.output_dim = output_dim
         self.num_categories = num_categories
@@ -65,8 +76,8 @@ class ItemTower(keras.layers.Layer):
         self.seed = seed
         policy = self.dtype_policy
         if use_ids:
-            self.id_embedding = keras.layers.Embedding(num_items, output_dim, dtype=policy,
-                                                       name="id_embedding")
+            self.id_embedding = id_embedding or keras.layers.Embedding(
+                num_items, output_dim, dtype=policy, name="id_embedding")
             self.known = self.add_weight(shape=(num_items,), name="known", initializer="ones",
                                          trainable=False)
             self.seed_generator = keras.random.SeedGenerator(seed)

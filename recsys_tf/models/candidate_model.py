@@ -17,7 +17,8 @@ class CandidateModel(keras.Model):
     (:meth:`set_catalogue`); with ``text_finetune_layers`` > 0 the text comes from a
     :class:`~recsys_tf.layers.TextEncoderTop` (``text_encoder``, shared with the query model).
     The :class:`~recsys_tf.layers.ItemTower` layer (``item_tower``) can also be called directly
-    with a new item's text vector and id 1 (OOV): the text-only path.
+    with a new item's text vector and id 1 (OOV): the text-only path. ``id_embedding`` shares an
+    id table with the query model's behaviour tower (``tie_item_embeddings``).
 
     Example::
 
@@ -26,7 +27,7 @@ class CandidateModel(keras.Model):
         candidates({"item_ids": np.arange(100)})["item_embedding"]     # [100, 64]
     """
 
-    def __init__(self, config: ModelConfig, text_encoder=None, **kwargs):
+    def __init__(self, config: ModelConfig, text_encoder=None, id_embedding=None, **kwargs):
         if isinstance(config, dict):
             config = ModelConfig.from_dict(config)
         # === Layers ===
@@ -41,7 +42,7 @@ class CandidateModel(keras.Model):
                           num_categories=config.num_categories if config.has_categories else 0,
                           use_ids=config.use_item_ids, use_text=bool(config.text_dim),
                           id_dropout=config.item_id_dropout, seed=config.seed,
-                          name="item_tower")
+                          id_embedding=id_embedding, name="item_tower")
 
         # === Functional Model ===
         item_ids = keras.Input((), dtype="int32", name="item_ids")

@@ -42,7 +42,8 @@ class DynamicInterestModel(keras.Model):
     The item text embeddings are a non-trainable table inside the model (``item_text``), filled
     from the cache with :meth:`set_item_text`; the model never runs BERT. With
     ``text_finetune_layers`` > 0 the layer is a :class:`~recsys_tf.layers.TextEncoderTop`
-    instead (pass ``text_encoder`` to share one with the candidate model).
+    instead (pass ``text_encoder`` to share one with the candidate model). With
+    ``tie_item_embeddings``, pass the candidate tower's id table as ``item_embedding``.
 
     Example::
 
@@ -51,7 +52,7 @@ class DynamicInterestModel(keras.Model):
         outputs = model({"item_ids": ids, ...})       # outputs["query_embedding"]: [b, l, 64]
     """
 
-    def __init__(self, config: ModelConfig, text_encoder=None, **kwargs):
+    def __init__(self, config: ModelConfig, text_encoder=None, item_embedding=None, **kwargs):
         if isinstance(config, dict):
             config = ModelConfig.from_dict(config)
         # === Layers ===
@@ -64,7 +65,8 @@ class DynamicInterestModel(keras.Model):
             towers["behaviour"] = BehaviourTower(
                 config.num_items, config.num_event_types, embedding_dim=config.embedding_dim,
                 hidden_dim=config.hidden_dim, dropout=drop,
-                use_time_features=config.use_time_features, name="behaviour_tower")
+                use_time_features=config.use_time_features, item_embedding=item_embedding,
+                name="behaviour_tower")
         if config.use_content:
             towers["content"] = ContentTower(hidden_dim=config.hidden_dim,
                                              projection_dim=config.embedding_dim, dropout=drop,

@@ -27,6 +27,9 @@ class ModelConfig:
         use_topic_interest: the S0 §3.8 topic-interest head and its ``uᵀc`` score term.
         use_time_features: hour / weekday / log-gap features in the behaviour tower.
         use_item_ids: id embeddings in the item tower (off = pure content-based candidates).
+        tie_item_embeddings: the behaviour tower reads its input item vectors from the item
+            tower's id embeddings (one table for input and output, as in GRU4Rec and SASRec);
+            needs ``use_behaviour``, ``use_item_ids`` and ``embedding_dim == query_dim``.
         num_topics: latent topics when the items have no categories (else one per category).
         interest_alpha: α of the online interest update.
         fusion: ``"gated"`` or ``"concat"``.
@@ -59,6 +62,7 @@ class ModelConfig:
     use_topic_interest: bool = True
     use_time_features: bool = True
     use_item_ids: bool = True
+    tie_item_embeddings: bool = False
     num_topics: int = 16
     interest_alpha: float = 0.1
     fusion: str = "gated"
@@ -84,6 +88,11 @@ class ModelConfig:
                                   or not self.use_item_ids):
             raise ValueError("`use_content`, `use_topic_interest` and `use_item_ids=False` need "
                              "item text (`text_dim` > 0).")
+        if self.tie_item_embeddings and not (self.use_behaviour and self.use_item_ids
+                                             and self.embedding_dim == self.query_dim):
+            raise ValueError("`tie_item_embeddings` needs `use_behaviour`, `use_item_ids` and "
+                             f"`embedding_dim` == `query_dim`. Received: {self.embedding_dim}, "
+                             f"{self.query_dim}")
         if self.text_finetune_layers < 0 or self.text_finetune_tokens < 3:
             raise ValueError("`text_finetune_layers` must be >= 0 and `text_finetune_tokens` "
                              f">= 3. Received: {self.text_finetune_layers}, "

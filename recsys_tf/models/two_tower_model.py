@@ -71,9 +71,16 @@ class TwoTowerModel(keras.Model):
         self.dense_positions = dense_positions
         # A fine-tuned text encoder is one layer shared by both towers.
         self.text_encoder = config.text_layer() if config.finetunes_text else None
+        # With tied item embeddings, one id table feeds the behaviour tower and scores items.
+        self.item_id_embedding = None
+        if config.tie_item_embeddings:
+            self.item_id_embedding = keras.layers.Embedding(config.num_items, config.query_dim,
+                                                            name="item_id_embedding")
         self.query_model = DynamicInterestModel(config, text_encoder=self.text_encoder,
+                                                item_embedding=self.item_id_embedding,
                                                 name="query_model")
         self.candidate_model = CandidateModel(config, text_encoder=self.text_encoder,
+                                              id_embedding=self.item_id_embedding,
                                               name="candidate_model")
         self.input_names = query_input_names(config)
         self.interest_weight = None

@@ -1,3 +1,4 @@
+import keras
 import numpy as np
 import pytest
 
@@ -50,3 +51,13 @@ def test_bad_arguments(kwargs):
     values = {"num_items": NUM_ITEMS, "num_event_types": 3, **kwargs}
     with pytest.raises(ValueError, match=next(iter(kwargs))):
         BehaviourTower(**values)
+
+
+def test_shared_item_embedding_is_used_and_checked():
+    table = keras.layers.Embedding(NUM_ITEMS, 8)
+    tower = make(item_embedding=table)
+    tower(sequence_batch())
+    assert tower.item_embedding is table
+    assert any(w is table.embeddings for w in tower.trainable_weights)
+    with pytest.raises(ValueError, match=r"`item_embedding` must be an Embedding\(10, 8\)"):
+        BehaviourTower(10, NUM_EVENT_TYPES, embedding_dim=8, item_embedding=table)

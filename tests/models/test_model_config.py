@@ -14,6 +14,8 @@ def test_round_trip():
     ({"fusion": "sum"}, "fusion"),
     ({"interest_alpha": 0.0}, "interest_alpha"),
     ({"dropout": 1.0}, "dropout"),
+    ({"tie_item_embeddings": True, "embedding_dim": 32}, "tie_item_embeddings"),
+    ({"tie_item_embeddings": True, "use_item_ids": False}, "tie_item_embeddings"),
 ])
 def test_invalid(values, message):
     with pytest.raises(ValueError, match=message):

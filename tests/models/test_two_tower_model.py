@@ -1,6 +1,7 @@
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from recsys_tf.losses import full_softmax_cross_entropy
 from recsys_tf.models import TwoTowerModel
@@ -66,6 +67,26 @@ def test_keras_round_trip_keeps_catalogue_and_outputs(tmp_path):
     assert loaded.loss_name == "sampled" and loaded.num_negatives == 5
     np.testing.assert_allclose(loaded.candidate_embeddings(), model.candidate_embeddings())
     np.testing.assert_allclose(loaded.candidate_mask, model.candidate_mask)
+
+
+def test_tied_item_embeddings_share_one_table(tmp_path):
+    """One id table feeds the behaviour tower and scores the items, also after loading."""
+    model = build(config={"tie_item_embeddings": True})
+    behaviour = model.query_model.get_layer("behaviour_tower")
+    assert behaviour.item_embedding is model.candidate_model.item_tower.id_embedding
+    untied = build()
+    assert len(model.trainable_weights) == len(untied.trainable_weights) - 1
+    x, y = batch()
+    loaded = run_serialization_test(model, x, tmp_path)
+    assert (loaded.query_model.get_layer("behaviour_tower").item_embedding
+            is loaded.candidate_model.item_tower.id_embedding)
+    # The query side reads the table: its output has a gradient with respect to it.
+    for tied, shares in ((model, True), (untied, False)):
+        table = tied.candidate_model.item_tower.id_embedding.embeddings
+        with tf.GradientTape() as tape:
+            total = tf.reduce_sum(tied(x, training=False)["query_embedding"])
+        gradient = tape.gradient(total, table)
+        assert (gradient is not None) == shares
 
 
 def test_bad_loss():
