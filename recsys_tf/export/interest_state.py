@@ -8,9 +8,11 @@ gives the same user embedding as the full pass (the towers are causal and the fu
 their latest outputs).
 
 Layout (``state``, float32 ``[batch, size]``), in this order, only the parts the model has:
-``behaviour_h, behaviour_c, content_h, content_c, cross_h, cross_c`` (``hidden_dim`` each) and
+``behaviour_h, content_h, behaviour_c, content_c, cross_h, cross_c`` (``hidden_dim`` each) and
 ``interest`` (``topics``), stored as ``u - 1/topics``. **An all-zero state is the empty
-history**, so a new user starts from zeros.
+history**, so a new user starts from zeros. The main domain's ``h`` and ``c`` are each one
+contiguous block, as the :class:`~recsys_tf.export.folded_step.FoldedEventStep` (the default
+serving path of a main-domain event) reads them.
 
 Example::
 
@@ -25,17 +27,23 @@ from __future__ import annotations
 
 import tensorflow as tf
 
+from recsys_tf.export.folded_step import FoldedEventStep, can_fold
 
-class InterestState:
+
+class InterestState(tf.Module):
     """State layout and updates for a :class:`~recsys_tf.models.TwoTowerModel`.
 
     Args:
         model: the trained two-tower model.
         item_text: ``[num_items, text_dim]`` item text embeddings (the model's current ones), or
             None for a model without text.
+        fold: run main-domain events through a :class:`FoldedEventStep` when the model allows
+            it (:func:`~recsys_tf.export.folded_step.can_fold`); False = the towers' own
+            ``step`` methods (the reference the folded step is tested against).
     """
 
-    def __init__(self, model, item_text):
+    def __init__(self, model, item_text, fold: bool = True):
+        super().__init__(name="interest_state")
         query_model, config = model.query_model, model.config
         self.config = config
         self.item_text = item_text
@@ -47,13 +55,18 @@ class InterestState:
         self.fusion = query_model.get_layer("fusion")
         self.topic_head = query_model.topic_head
         hidden = config.hidden_dim
-        self.parts: list[tuple[str, int]] = []
-        for tower, name in ((self.behaviour, "behaviour"), (self.content, "content"),
-                            (self.cross, "cross")):
-            if tower is not None:
-                self.parts += [(f"{name}_h", hidden), (f"{name}_c", hidden)]
+        main = [name for name, tower in (("behaviour", self.behaviour),
+                                         ("content", self.content)) if tower is not None]
+        self.parts: list[tuple[str, int]] = [(f"{name}_h", hidden) for name in main]
+        self.parts += [(f"{name}_c", hidden) for name in main]
+        if self.cross is not None:
+            self.parts += [("cross_h", hidden), ("cross_c", hidden)]
         if self.topic_head is not None:
             self.parts.append(("interest", config.topic_count))
+        self.folded = None
+        if fold and can_fold(self.behaviour, self.content, self.topic_head):
+            self.folded = FoldedEventStep(self.behaviour, self.content, self.topic_head,
+                                          item_text, hidden_dim=hidden)
 
     @property
     def size(self) -> int:
@@ -83,6 +96,8 @@ class InterestState:
     def step(self, state: tf.Tensor, event: dict[str, tf.Tensor]) -> tf.Tensor:
         """Folds in one event of the main domain per row (``event`` holds the behaviour tower's
         features, each ``[batch]``); rows with item id 0 are unchanged."""
+        if self.folded is not None:
+            return self._folded_step(state, event)
         parts = self.split(state)
         item_ids = event["item_ids"]
         valid = item_ids > 0
@@ -99,6 +114,13 @@ class InterestState:
             updated = self.topic_head.update(parts["interest"] + uniform, text) - uniform
             parts["interest"] = tf.where(valid[:, tf.newaxis], updated, parts["interest"])
         return self.join(parts)
+
+    def _folded_step(self, state, event):
+        width, topics = self.folded.width, self.folded.topics
+        h, c, other, interest = tf.split(
+            state, [width, width, self.size - 2 * width - topics, topics], axis=1)
+        h, c, interest = self.folded(h, c, interest if topics else None, event)
+        return tf.concat([h, c, other] + ([interest] if topics else []), axis=1)
 
     def step_cross(self, state: tf.Tensor, event: dict[str, tf.Tensor]) -> tf.Tensor:
         """Folds in one event of the other domain per row (``item_ids``, ``event_types``
