@@ -72,7 +72,6 @@ class FoldedEventStep(tf.Module):
         towers = [t for t in (behaviour, content) if t is not None]
         self.hidden_dim = hidden_dim
         self.width = hidden_dim * len(towers)
-        self.has_behaviour = behaviour is not None
         self.uses_time = behaviour is not None and behaviour.use_time_features
         text = None if item_text is None else _numpy(item_text)
 
