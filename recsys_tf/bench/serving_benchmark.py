@@ -7,10 +7,10 @@ One process, one machine state, ratios computed in the same run:
   all three towers' sizes as in ``training/configs/beauty.toml``);
 - ``update_interest`` for one new event (state after 49 events + the 50th) against recomputing
   from the 50-event history (``recommend``, which also returns the top-k), per call from Python
-  and inside one graph (no Python dispatch, as in TF Serving; 7 rounds alternating recommend
-  and the updates, the median of the per-round ratios), and whether both give the same top-k
-  (the largest score difference); for the default export and for one whose update core is
-  XLA-compiled (``xla_update``).
+  and inside one graph (no Python dispatch, as in TF Serving; ``IN_GRAPH_ROUNDS`` rounds
+  alternating recommend and the updates, the median of the per-round ratios), and whether both
+  give the same top-k (the largest score difference); for the default export and for one whose
+  update core is XLA-compiled (``xla_update``).
 
 The model has random weights (latency does not depend on them; a trained run can be given with
 ``--model``). Serving runs through ``tf.saved_model.load`` of the written SavedModel, the way TF
@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 
 BEAUTY_ITEMS = 12_101
+IN_GRAPH_ROUNDS = 7  # alternating rounds of the in-graph timings
 
 
 def _synthetic_run(num_items: int, seed: int):
@@ -165,7 +166,8 @@ def run_serving_benchmark(*, calls: int = 1000, model_dir: str | Path | None = N
         graph = _alternating_rounds({
             "recommend": _in_graph_round(recommend, one, "scores", repeats // 10),
             "update": _in_graph_round(update, step, "scores", repeats),
-            "xla_update": _in_graph_round(xla_update, step, "scores", repeats)}, count=7)
+            "xla_update": _in_graph_round(xla_update, step, "scores", repeats)},
+            count=IN_GRAPH_ROUNDS)
         embedding_ms = _timed(lambda: user_embedding(**one), max(calls // 5, 50))
         # The O(1) path against the full pass (recommend): same top-k, same scores.
         stepped, full = update(**step), recommend(**one)
@@ -197,7 +199,7 @@ def run_serving_benchmark(*, calls: int = 1000, model_dir: str | Path | None = N
             graph["recommend"] / graph["update"])), 2),
         "in_graph_xla_update_speedup": round(float(np.median(
             graph["recommend"] / graph["xla_update"])), 2),
-        "in_graph_rounds": 7,
+        "in_graph_rounds": IN_GRAPH_ROUNDS,
         "update_vs_recompute_max_abs_difference": difference,
         "update_vs_recompute_same_top_k": same_items,
         "xla_update_vs_recompute_max_abs_difference": xla_difference,
@@ -230,7 +232,8 @@ def serving_table(result: dict) -> str:
         f"| user_embedding (+ state), batch 1 | {emb['p50']:.2f} | {emb['p99']:.2f} |",
         "",
         "| update_interest vs recompute (recommend on the 50 events) | per call from Python "
-        "(p50) | in graph, no Python dispatch (median of 7 alternating rounds) | vs recommend |",
+        f"(p50) | in graph, no Python dispatch (median of {result['in_graph_rounds']} alternating "
+        "rounds) | vs recommend |",
         "|---|---:|---:|---|",
         f"| default export | {result['update_speedup']:.1f}x | "
         f"{result['in_graph_update_speedup']:.1f}x ({graph['update_interest']:.2f} vs "
