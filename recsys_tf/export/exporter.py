@@ -21,6 +21,7 @@ from pathlib import Path
 import tensorflow as tf
 
 from recsys_tf.export.export_manifest import ExportError, write_manifest
+from recsys_tf.export.restore_check import unrestored_variables
 from recsys_tf.export.serving_module import ServingModule
 from recsys_tf.export.warmup import example_requests, write_warmup_file
 
@@ -28,14 +29,19 @@ TEMPORARY_PREFIX = ".tmp-"
 TOKENIZER_VOCABULARY = "vocab.txt"
 
 
-class _FineTunedTokenEncoder(tf.Module):
+class _FineTunedTokenEncoder:
     """Token ids -> sentence embedding through the frozen lower BERT layers and the run's
-    fine-tuned top layers (:class:`~recsys_tf.layers.TextEncoderTop`)."""
+    fine-tuned top layers (:class:`~recsys_tf.layers.TextEncoderTop`). A plain object, like a
+    Keras model to :class:`~recsys_tf.export.serving_module.ServingModule`, which tracks
+    its ``variables``."""
 
     def __init__(self, lower, top):
-        super().__init__(name="fine_tuned_token_encoder")
         self.lower = lower
         self.top = top
+
+    @property
+    def variables(self) -> list:
+        return list(self.lower.variables) + list(self.top.variables)
 
     def __call__(self, inputs, training=False):
         hidden = self.lower(inputs, training=False)
@@ -127,6 +133,12 @@ def export_run(run_dir: str | Path, base_path: str | Path, *, version: int | Non
     try:
         signatures = module.signatures()
         tf.saved_model.save(module, str(temporary), signatures=signatures)
+        missing = unrestored_variables(temporary)
+        if missing:
+            raise ExportError(
+                f"The SavedModel's restore op misses {len(missing)} variable(s) the signatures "
+                f"read ({', '.join(missing[:5])}): TF Serving would fail every request. A Keras "
+                "object is tracked by the export module (see recsys_tf/export/keras_variables.py).")
         extra = temporary / "assets.extra"
         write_warmup_file(extra, example_requests(module, run.vocabularies),
                           model_name=model_name)

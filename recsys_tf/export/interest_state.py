@@ -28,6 +28,7 @@ from __future__ import annotations
 import tensorflow as tf
 
 from recsys_tf.export.folded_step import FoldedEventStep, can_fold
+from recsys_tf.export.keras_variables import KerasObjects
 
 
 class InterestState(tf.Module):
@@ -47,26 +48,29 @@ class InterestState(tf.Module):
         query_model, config = model.query_model, model.config
         self.config = config
         self.item_text = item_text
-        self.behaviour = (query_model.get_layer("behaviour_tower")
-                          if config.use_behaviour else None)
-        self.content = query_model.get_layer("content_tower") if config.use_content else None
-        self.cross = (query_model.get_layer("cross_domain_tower")
-                      if config.use_cross_domain else None)
-        self.fusion = query_model.get_layer("fusion")
-        self.topic_head = query_model.topic_head
+        # Called, not tracked: the owner of this state tracks the variables they read (see
+        # keras_variables).
+        self.keras = KerasObjects(
+            behaviour=query_model.get_layer("behaviour_tower") if config.use_behaviour else None,
+            content=query_model.get_layer("content_tower") if config.use_content else None,
+            cross=(query_model.get_layer("cross_domain_tower") if config.use_cross_domain
+                   else None),
+            fusion=query_model.get_layer("fusion"), topic_head=query_model.topic_head)
+        behaviour, content, topic_head = (self.keras.behaviour, self.keras.content,
+                                          self.keras.topic_head)
         hidden = config.hidden_dim
-        main = [name for name, tower in (("behaviour", self.behaviour),
-                                         ("content", self.content)) if tower is not None]
+        main = [name for name, tower in (("behaviour", behaviour),
+                                         ("content", content)) if tower is not None]
         self.parts: list[tuple[str, int]] = [(f"{name}_h", hidden) for name in main]
         self.parts += [(f"{name}_c", hidden) for name in main]
-        if self.cross is not None:
+        if self.keras.cross is not None:
             self.parts += [("cross_h", hidden), ("cross_c", hidden)]
-        if self.topic_head is not None:
+        if topic_head is not None:
             self.parts.append(("interest", config.topic_count))
         self.folded = None
-        if fold and can_fold(self.behaviour, self.content, self.topic_head):
-            self.folded = FoldedEventStep(self.behaviour, self.content, self.topic_head,
-                                          item_text, hidden_dim=hidden)
+        if fold and can_fold(behaviour, content, topic_head):
+            self.folded = FoldedEventStep(behaviour, content, topic_head, item_text,
+                                          hidden_dim=hidden)
 
     @property
     def size(self) -> int:
@@ -101,17 +105,17 @@ class InterestState(tf.Module):
         parts = self.split(state)
         item_ids = event["item_ids"]
         valid = item_ids > 0
-        text = (self._text(item_ids) if self.content is not None or self.topic_head is not None
-                else None)
-        if self.behaviour is not None:
-            _, (parts["behaviour_h"], parts["behaviour_c"]) = self.behaviour.step(
+        text = (self._text(item_ids)
+                if self.keras.content is not None or self.keras.topic_head is not None else None)
+        if self.keras.behaviour is not None:
+            _, (parts["behaviour_h"], parts["behaviour_c"]) = self.keras.behaviour.step(
                 event, [parts["behaviour_h"], parts["behaviour_c"]])
-        if self.content is not None:
-            _, (parts["content_h"], parts["content_c"]) = self.content.step(
+        if self.keras.content is not None:
+            _, (parts["content_h"], parts["content_c"]) = self.keras.content.step(
                 text, [parts["content_h"], parts["content_c"]], valid)
-        if self.topic_head is not None:
+        if self.keras.topic_head is not None:
             uniform = 1.0 / self.config.topic_count
-            updated = self.topic_head.update(parts["interest"] + uniform, text) - uniform
+            updated = self.keras.topic_head.update(parts["interest"] + uniform, text) - uniform
             parts["interest"] = tf.where(valid[:, tf.newaxis], updated, parts["interest"])
         return self.join(parts)
 
@@ -125,13 +129,13 @@ class InterestState(tf.Module):
     def step_cross(self, state: tf.Tensor, event: dict[str, tf.Tensor]) -> tf.Tensor:
         """Folds in one event of the other domain per row (``item_ids``, ``event_types``
         ``[batch]``); a model without the cross-domain tower ignores it."""
-        if self.cross is None:
+        if self.keras.cross is None:
             return state
         parts = self.split(state)
         inputs = dict(event)
-        if self.cross.text_projection_dim:
+        if self.keras.cross.text_projection_dim:
             inputs["text_embeddings"] = self._text(event["item_ids"])
-        _, (parts["cross_h"], parts["cross_c"]) = self.cross.step(
+        _, (parts["cross_h"], parts["cross_c"]) = self.keras.cross.step(
             inputs, [parts["cross_h"], parts["cross_c"]])
         return self.join(parts)
 
@@ -148,7 +152,7 @@ class InterestState(tf.Module):
             return tf.while_loop(lambda t, _: t < length, body, (0, state))[1]
 
         state = fold(self.step, events, state)
-        if cross_events is not None and self.cross is not None:
+        if cross_events is not None and self.keras.cross is not None:
             state = fold(self.step_cross, cross_events, state)
         return state
 
@@ -156,12 +160,12 @@ class InterestState(tf.Module):
         """The query embedding ``[batch, query_dim]`` and topic interest ``[batch, topics]``
         (None without the topic head) of a state."""
         parts = self.split(state)
-        outputs = [parts[f"{name}_h"] for name, tower in (("behaviour", self.behaviour),
-                                                           ("content", self.content),
-                                                           ("cross", self.cross))
+        outputs = [parts[f"{name}_h"] for name, tower in (("behaviour", self.keras.behaviour),
+                                                           ("content", self.keras.content),
+                                                           ("cross", self.keras.cross))
                    if tower is not None]
-        query = tf.cast(self.fusion(outputs, training=False), tf.float32)
+        query = tf.cast(self.keras.fusion(outputs, training=False), tf.float32)
         interest = None
-        if self.topic_head is not None:
+        if self.keras.topic_head is not None:
             interest = parts["interest"] + 1.0 / self.config.topic_count
         return query, interest

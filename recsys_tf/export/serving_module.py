@@ -40,6 +40,7 @@ import tensorflow as tf
 from recsys_tf.data.encoding import Vocabularies
 from recsys_tf.export import request_features as rf
 from recsys_tf.export.interest_state import InterestState
+from recsys_tf.export.keras_variables import KerasObjects, wrapped_variable, wrapped_variables
 
 NEGATIVE_INFINITY = float("-inf")
 
@@ -67,13 +68,15 @@ class ServingModule(tf.Module):
                  explain_items: int = 5, xla_update: bool = False):
         super().__init__(name="recsys_tf_serving")
         config = model.config
-        self.model = model
+        # Keras objects are called, not tracked; the tf.Variables they read are tracked (see
+        # keras_variables: otherwise TF Serving cannot restore them).
+        self.keras = KerasObjects(model=model, token_encoder=token_encoder)
+        self.model_variables = wrapped_variables(model, token_encoder)
         self.config = config
         self.max_length = int(max_length)
         self.max_cross_length = int(max_cross_length)
         self.items = rf.IdLookup(vocabularies.item_id)
         self.event_types = rf.IdLookup(vocabularies.event_type)
-        self.token_encoder = token_encoder
         self.explain_items = int(explain_items)
         self.uses_time = config.use_behaviour and config.use_time_features
         self.xla_update = bool(xla_update)
@@ -95,7 +98,7 @@ class ServingModule(tf.Module):
                 item_text = tf.Variable(np.asarray(model.item_text()), trainable=False,
                                         name="item_text")
             else:
-                item_text = model.query_model.text_table.table
+                item_text = wrapped_variable(model.query_model.text_table.table)
         self.item_text = item_text
         self.state = InterestState(model, item_text)
         self.item_vectors = tf.Variable(self._item_vectors_of_catalogue(), trainable=False,
@@ -105,6 +108,14 @@ class ServingModule(tf.Module):
         else:
             names = [f"topic-{i}" for i in range(config.topic_count)]
         self.topic_names = tf.constant(names[:config.topic_count])
+
+    @property
+    def model(self):
+        return self.keras.model
+
+    @property
+    def token_encoder(self):
+        return self.keras.token_encoder
 
     # === Shared pieces ===
 

@@ -8,6 +8,7 @@ from recsys_tf.cli import main
 from recsys_tf.training.finished_run import FinishedRun
 from recsys_tf.training.prepared_data import prepare_data
 from tests.export.history_requests import requests_for_targets
+from tests.export.session_model import SessionModel
 
 
 @pytest.fixture(scope="module")
@@ -29,6 +30,11 @@ def test_tfrs_top_k_equals_recommend(index_dir, tiny_export, tiny_run):
     expected = export.signatures["recommend"](**request)
     np.testing.assert_array_equal(got["item_ids"].numpy(), expected["item_ids"].numpy())
     np.testing.assert_allclose(got["scores"].numpy(), expected["scores"].numpy(), rtol=1e-5,
+                               atol=1e-5)
+    # As TF Serving loads it: a session filled by the index's restore op.
+    served = SessionModel(index_dir).run("query", {k: v.numpy() for k, v in request.items()})
+    np.testing.assert_array_equal(served["item_ids"], expected["item_ids"].numpy())
+    np.testing.assert_allclose(served["scores"], expected["scores"].numpy(), rtol=1e-5,
                                atol=1e-5)
 
 

@@ -1,5 +1,7 @@
 """Test-only stand-in for TF Serving: a gRPC PredictionService on 127.0.0.1 that serves one
-export directory with ``tf.saved_model.load`` (no TF Serving binary can be installed here)."""
+export directory (no TF Serving binary can be installed here). Like TF Serving it loads the
+SavedModel into a session through the SavedModel's restore op and runs the signatures by
+tensor name (:class:`tests.export.session_model.SessionModel`)."""
 
 from __future__ import annotations
 
@@ -8,12 +10,13 @@ from concurrent import futures
 
 import grpc
 import tensorflow as tf
-from tensorflow.python.saved_model import loader_impl
 from tensorflow_serving.apis import (
     get_model_metadata_pb2,
     predict_pb2,
     prediction_service_pb2_grpc,
 )
+
+from tests.export.session_model import SessionModel
 
 
 class SavedModelServicer(prediction_service_pb2_grpc.PredictionServiceServicer):
@@ -25,9 +28,8 @@ class SavedModelServicer(prediction_service_pb2_grpc.PredictionServiceServicer):
 
     def __init__(self, export_dir, model_name: str = "recsys"):
         self.model_name = model_name
-        self.loaded = tf.saved_model.load(str(export_dir))
-        graph = loader_impl.parse_saved_model(str(export_dir)).meta_graphs[0]
-        self.signature_defs = graph.signature_def
+        self.model = SessionModel(export_dir)
+        self.signature_defs = self.model.signature_defs
         self.version = int(str(export_dir).rstrip("/").rsplit("/", 1)[-1])
         self.failures: list[grpc.StatusCode] = []
         self.calls = 0
@@ -43,12 +45,12 @@ class SavedModelServicer(prediction_service_pb2_grpc.PredictionServiceServicer):
     def Predict(self, request, context):  # noqa: N802 (gRPC method name)
         self._check(request.model_spec, context)
         name = request.model_spec.signature_name or "serving_default"
-        if name not in self.loaded.signatures:
+        if name not in self.signature_defs or name.startswith("__"):
             context.abort(grpc.StatusCode.INVALID_ARGUMENT,
                           f"Serving signature name: \"{name}\" not found in signature def")
-        inputs = {k: tf.constant(tf.make_ndarray(v)) for k, v in request.inputs.items()}
+        inputs = {k: tf.make_ndarray(v) for k, v in request.inputs.items()}
         try:
-            outputs = self.loaded.signatures[name](**inputs)
+            outputs = self.model.run(name, inputs)
         except (TypeError, ValueError, tf.errors.InvalidArgumentError) as error:
             context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(error))
         response = predict_pb2.PredictResponse()
@@ -56,7 +58,7 @@ class SavedModelServicer(prediction_service_pb2_grpc.PredictionServiceServicer):
         response.model_spec.version.value = self.version
         response.model_spec.signature_name = name
         for key, value in outputs.items():
-            response.outputs[key].CopyFrom(tf.make_tensor_proto(value.numpy()))
+            response.outputs[key].CopyFrom(tf.make_tensor_proto(value))
         return response
 
     def GetModelMetadata(self, request, context):  # noqa: N802

@@ -19,6 +19,12 @@ def servicer(tiny_export):
     return SavedModelServicer(tiny_export)
 
 
+@pytest.fixture(scope="module")
+def loaded(tiny_export):
+    """The same export through ``tf.saved_model.load`` (the object-graph restore)."""
+    return tf.saved_model.load(str(tiny_export))
+
+
 @pytest.fixture()
 def client(servicer):
     servicer.failures.clear()
@@ -36,19 +42,19 @@ def history(servicer):
             "cross_timestamps": [[1_699_999_000]]}
 
 
-def direct(servicer, signature, inputs):
-    dtypes = servicer.loaded.signatures[signature].structured_input_signature[1]
+def direct(loaded, signature, inputs):
+    dtypes = loaded.signatures[signature].structured_input_signature[1]
     tensors = {k: tf.constant(np.asarray(v, object if dtypes[k].dtype == tf.string else
                                          dtypes[k].dtype.as_numpy_dtype))
                for k, v in inputs.items()}
-    return {k: v.numpy() for k, v in servicer.loaded.signatures[signature](**tensors).items()}
+    return {k: v.numpy() for k, v in loaded.signatures[signature](**tensors).items()}
 
 
-def test_calls_equal_direct_savedmodel_calls(client, servicer):
+def test_calls_equal_direct_savedmodel_calls(client, servicer, loaded):
     inputs = history(servicer)
     for signature, got in (("recommend", client.recommend(**inputs)),
                            ("user_embedding", client.user_embedding(**inputs))):
-        expected = direct(servicer, signature, inputs)
+        expected = direct(loaded, signature, inputs)
         assert set(got) == set(expected)
         for name, value in expected.items():
             if value.dtype == object:
@@ -61,7 +67,7 @@ def test_calls_equal_direct_savedmodel_calls(client, servicer):
              "timestamp": [1_700_007_200], "cross_domain": [False],
              "exclude_item_ids": inputs["item_ids"]}
     got = client.update_interest(**event)
-    expected = direct(servicer, "update_interest", event)
+    expected = direct(loaded, "update_interest", event)
     np.testing.assert_allclose(got["state"], expected["state"], rtol=1e-6)
     np.testing.assert_array_equal(got["item_ids"], expected["item_ids"])
 
