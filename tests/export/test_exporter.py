@@ -100,3 +100,13 @@ def test_killing_the_export_never_leaves_a_partial_version(tiny_run, tmp_path):
     assert not [p for p in base.iterdir() if not p.name.isdigit()]
     for version in versions(base):
         check_export(base / str(version))
+
+
+def test_an_export_tf_serving_could_not_restore_is_refused(tiny_run, tmp_path, monkeypatch):
+    import recsys_tf.export.exporter as exporter
+
+    monkeypatch.setattr(exporter, "unrestored_variables", lambda directory: ["fusion/gate/bias"])
+    base = tmp_path / "models"
+    with pytest.raises(ExportError, match=r"misses 1 variable\(s\).*fusion/gate/bias"):
+        export_run(tiny_run, base, log=lambda line: None)
+    assert list(base.iterdir()) == []  # no version, no temporary directory
