@@ -31,6 +31,3 @@ class SessionModel:
                 for name, value in inputs.items()}
         fetch = {name: info.name for name, info in definition.outputs.items()}
         return self.session.run(fetch, feed)
-
-    def close(self) -> None:
-        self.session.close()
