@@ -137,9 +137,7 @@ class ServingModule(tf.Module):
         """``(scores, item indices)`` ``[b, k]`` of the top-k candidates per row, the item
         indices ``excluded_items`` ``[b, width]`` (0 = padding) scored -inf."""
         scores = tf.matmul(user_vectors, self.item_vectors, transpose_b=True)
-        scores = rf.mask_items(scores + self.candidate_bias, excluded_items, NEGATIVE_INFINITY)
-        top = tf.math.top_k(scores, k=self.top_k)
-        return top.values, top.indices
+        return rf.top_k_excluding(scores + self.candidate_bias, excluded_items, self.top_k)
 
     def _top_k(self, user_vectors, excluded_items):
         scores, indices = self._top_scores(user_vectors, excluded_items)
