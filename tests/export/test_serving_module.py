@@ -229,3 +229,12 @@ def test_item_embedding_from_tokens_is_the_text_only_item_tower(served):
     topics = np.asarray(run.model.query_model.topic_head.item_topics(text))
     np.testing.assert_allclose(out["item_embedding"], np.concatenate([expected, topics], 1),
                                atol=1e-5)
+
+
+def test_the_module_saves_only_the_model_variables_its_signatures_read(served):
+    module, signatures, _, run, _ = served
+    read = {id(v) for function in signatures.values() for v in function.variables}
+    assert all(id(v) in read for v in module.model_variables)
+    # The candidate tower's text table duplicates the query tower's and is read by none.
+    candidate_table = run.model.candidate_model.text_table.table.value
+    assert all(v is not candidate_table for v in module.model_variables)
