@@ -39,6 +39,7 @@ import tensorflow as tf
 
 from recsys_tf.data.encoding import Vocabularies
 from recsys_tf.export import request_features as rf
+from recsys_tf.export.catalogue_top_k import top_k_excluding
 from recsys_tf.export.interest_state import InterestState
 from recsys_tf.export.keras_variables import KerasObjects, wrapped_variable, wrapped_variables
 
@@ -137,7 +138,7 @@ class ServingModule(tf.Module):
         """``(scores, item indices)`` ``[b, k]`` of the top-k candidates per row, the item
         indices ``excluded_items`` ``[b, width]`` (0 = padding) scored -inf."""
         scores = tf.matmul(user_vectors, self.item_vectors, transpose_b=True)
-        return rf.top_k_excluding(scores + self.candidate_bias, excluded_items, self.top_k)
+        return top_k_excluding(scores + self.candidate_bias, excluded_items, self.top_k)
 
     def _top_k(self, user_vectors, excluded_items):
         scores, indices = self._top_scores(user_vectors, excluded_items)

@@ -1,7 +1,6 @@
 """In-graph request preparation against the NumPy data pipeline."""
 
 import numpy as np
-import pytest
 import tensorflow as tf
 
 from recsys_tf.data.time_features import time_features
@@ -56,25 +55,3 @@ def test_mask_items_overwrites_every_non_padding_id_of_its_row():
     np.testing.assert_array_equal(masked, [[0, 1, -np.inf, 3, 4],
                                            [5, -np.inf, 7, 8, -np.inf]])
 
-
-@pytest.mark.parametrize("width", [3, rf.POOLED_EXCLUSION_WIDTH + 1])
-def test_top_k_excluding_equals_top_k_of_the_masked_scores(width):
-    # Integer scores (many ties), padding and repeated ids among the excluded: the pooled form
-    # (narrow lists) and the scatter (wide ones) give top_k(mask_items(...))'s values and
-    # indices.
-    rng = np.random.default_rng(width)
-    scores = tf.constant(rng.integers(0, 20, size=(6, 400)).astype(np.float32))
-    ids = rng.integers(0, 400, size=(6, width))
-    ids[:, -1] = ids[:, 0]
-    ids[::2, 1] = 0
-    expected = tf.math.top_k(rf.mask_items(scores, tf.constant(ids), -np.inf), k=7)
-    values, indices = rf.top_k_excluding(scores, tf.constant(ids), k=7)
-    np.testing.assert_array_equal(values.numpy(), expected.values.numpy())
-    np.testing.assert_array_equal(indices.numpy(), expected.indices.numpy())
-
-
-def test_top_k_excluding_scores_minus_infinity_when_fewer_than_k_are_left():
-    scores = tf.constant([[0.0, 3.0, 1.0, 2.0]])
-    values, indices = rf.top_k_excluding(scores, tf.constant([[1, 3, 0]]), k=3)
-    np.testing.assert_array_equal(values.numpy(), [[1.0, 0.0, -np.inf]])
-    np.testing.assert_array_equal(indices.numpy()[:, :2], [[2, 0]])
