@@ -11,7 +11,7 @@ row order.
 :func:`top_k_excluding` leaves a row's excluded items (its history) out without writing into
 the scores: a row's best ``k`` outside its ``width`` excluded items are among its best
 ``k + width``, so the exclusion is checked on that pool (``[batch, k + width, width]``
-comparisons) instead of by a scatter over the catalogue (which XLA on CPU runs as a loop).
+comparisons) instead of by a copy and a scatter over the catalogue.
 
 Example::
 
