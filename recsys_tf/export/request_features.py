@@ -132,4 +132,3 @@ def mask_items(scores: tf.Tensor, ids: tf.Tensor, value: float) -> tf.Tensor:
     indices = tf.stack([where[:, 0], tf.cast(tf.gather_nd(ids, where), tf.int64)], axis=1)
     return tf.tensor_scatter_nd_update(
         scores, indices, tf.fill(tf.shape(indices)[:1], tf.cast(value, scores.dtype)))
-

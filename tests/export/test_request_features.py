@@ -54,4 +54,3 @@ def test_mask_items_overwrites_every_non_padding_id_of_its_row():
     masked = rf.mask_items(scores, tf.constant([[2, 2, 0], [4, 1, 0]]), -np.inf).numpy()
     np.testing.assert_array_equal(masked, [[0, 1, -np.inf, 3, 4],
                                            [5, -np.inf, 7, 8, -np.inf]])
-

@@ -16,14 +16,17 @@ def _compose_service() -> dict:
     return service
 
 
+def _model_server_config():
+    return text_format.Parse((SERVING / "models.config").read_text(),
+                             model_server_config_pb2.ModelServerConfig())
+
+
 def _flags(service) -> dict[str, str]:
     return dict(flag.removeprefix("--").split("=", 1) for flag in service["command"])
 
 
 def test_models_config_parses_as_a_model_server_config():
-    config = text_format.Parse((SERVING / "models.config").read_text(),
-                               model_server_config_pb2.ModelServerConfig())
-    (model,) = config.model_config_list.config
+    (model,) = _model_server_config().model_config_list.config
     assert model.name == "recsys" and model.model_platform == "tensorflow"
     assert model.model_version_policy.latest.num_versions == 2
 
@@ -38,9 +41,7 @@ def test_compose_mounts_the_configs_its_command_names_and_the_model_base_path():
     for flag in ("model_config_file", "batching_parameters_file"):
         source = SERVING / mounts[flags[flag]]
         assert source.is_file(), f"{flag} -> {flags[flag]} is mounted from a missing {source}"
-    config = text_format.Parse((SERVING / "models.config").read_text(),
-                               model_server_config_pb2.ModelServerConfig())
-    assert config.model_config_list.config[0].base_path in mounts
+    assert _model_server_config().model_config_list.config[0].base_path in mounts
     assert flags["enable_batching"] == "true" and flags["enable_model_warmup"] == "true"
     # Runs `--xla-update` exports (XLA on CPU is off in TF Serving by default).
     assert flags["xla_cpu_compilation_enabled"] == "true"
