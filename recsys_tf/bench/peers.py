@@ -5,7 +5,10 @@ virtual environment (created on first use under ``~/.cache/recsys_tf/peers``; Py
 ``torch==2.13.0``); the two sides exchange files only (:mod:`peer_data` out,
 :mod:`recbole_runner` JSON back). A result is cached under ``results/peers/`` with its
 settings, the data fingerprint, versions, machine and date, and reused until the settings or
-the data change.
+the data change. A run saves its state after every epoch
+(``<dataset>-<model>-<key>.checkpoint.pt`` beside the results, the key leaving out the epoch
+cap): a run that was stopped (a session's end, a kill) goes on from its last epoch when the
+same benchmark is started again, and a capped run can be continued with a higher cap.
 
 Example::
 
@@ -93,8 +96,11 @@ def run_peer(prepared: PreparedData, *, dataset: str, model: str, results_dir: s
            "data": data_fingerprint(prepared), "recbole": RECBOLE_VERSION,
            "runner": RUNNER_REVISION,
            "negatives": sorted(negatives or {})}
-    name = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:12]
+    name = _digest(key)
     directory = Path(results_dir) / "peers"
+    checkpoint = directory / (f"{dataset}-{model}-"
+                              f"{_digest({**key, 'settings': {**settings, 'epochs': None}})}"
+                              f".checkpoint.pt")
     cached = directory / f"{dataset}-{model}-{name}.json"
     if cached.is_file() and not force:
         return json.loads(cached.read_text())
@@ -106,9 +112,12 @@ def run_peer(prepared: PreparedData, *, dataset: str, model: str, results_dir: s
     runner = Path(__file__).with_name("recbole_runner.py")
     output = cached.with_suffix(".partial.json")
     command = [str(python), str(runner), "--data", str(data), "--model", model,
-               "--config", json.dumps(settings), "--output", str(output)]
+               "--config", json.dumps(settings), "--output", str(output),
+               "--checkpoint", str(checkpoint)]
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
-    with open(cached.with_suffix(".log"), "w") as log_file:
+    if checkpoint.is_file() and log is not None:
+        log(f"{dataset} {model}: resuming from {checkpoint}")
+    with open(cached.with_suffix(".log"), "a" if checkpoint.is_file() else "w") as log_file:
         process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log_file, text=True,
                                    env=env)
         for line in process.stdout:  # one JSON line per epoch
@@ -123,3 +132,7 @@ def run_peer(prepared: PreparedData, *, dataset: str, model: str, results_dir: s
     cached.write_text(json.dumps(result) + "\n")
     output.unlink()
     return result
+
+
+def _digest(key: dict) -> str:
+    return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:12]

@@ -12,8 +12,12 @@ What differs from stock RecBole, and why:
   never re-splits; evaluation is ours: RecBole's sequential full-sort evaluation does not mask
   the user's history (RecBole issues #1823, #1449, #2038), so early stopping and test ranks
   use the full prior history mask and keep the target;
-- RecBole's checkpoint files are not used: the best epoch's weights stay in memory (no
-  ``torch.load``, so torch >= 2.6's ``weights_only`` default does not matter);
+- RecBole's checkpoint files are not used. With ``--checkpoint``, the runner saves its own
+  state after every epoch (weights, Adam moments, the best epoch's weights, the epoch log and
+  every random generator, the training loader's shuffle included) and a run started again
+  with the same file goes on from there: a resumed run trains exactly as an uninterrupted one.
+  The file is written by this runner only, so it is read with ``weights_only=False`` (the
+  torch >= 2.6 default refuses the NumPy generator state);
 - ``recbole.quick_start`` (which imports ``ray``) is never imported;
 - ``alias_of_item_id = [item_id_list]``: without it RecBole remaps the history field with its
   own token table, so a history id and a target id of the same number are different items
@@ -30,6 +34,7 @@ import importlib.util
 import json
 import os
 import platform
+import random
 import resource
 import sys
 import time
@@ -76,6 +81,8 @@ def main(argv=None) -> None:
     parser.add_argument("--model", required=True, choices=["SASRec", "GRU4Rec"])
     parser.add_argument("--config", required=True, help="JSON of RecBole settings")
     parser.add_argument("--output", required=True, help="result JSON")
+    parser.add_argument("--checkpoint", help="state file saved after every epoch; resumed "
+                                             "from when it exists")
     args = parser.parse_args(argv)
     settings = json.loads(args.config)
     threads = int(settings.pop("threads", 2))
@@ -145,8 +152,16 @@ def main(argv=None) -> None:
                 out[rows] = metrics.target_ranks(ours, targets[rows], excluded)
         return out
 
-    history, best, best_state, wait = [], -1.0, None, 0
-    for epoch in range(max_epochs):
+    run = {"history": [], "best": -1.0, "best_state": None, "wait": 0, "resumed": []}
+    checkpoint = Path(args.checkpoint).resolve() if args.checkpoint else None
+    if checkpoint is not None and checkpoint.is_file():
+        run = _resume(checkpoint, settings, patience, model, trainer, train_data)
+        run["resumed"].append(len(run["history"]))
+        print(f"Resuming from {checkpoint} after epoch {len(run['history'])}", file=sys.stderr)
+    history = run["history"]
+    best, best_state, wait = run["best"], run["best_state"], run["wait"]
+    while len(history) < max_epochs and wait < patience:
+        epoch = len(history)
         started = time.perf_counter()
         model.train()
         loss = trainer._train_epoch(train_data, epoch, show_progress=False)
@@ -163,8 +178,10 @@ def main(argv=None) -> None:
             best, best_state, wait = valid["ndcg@10"], copy.deepcopy(model.state_dict()), 0
         else:
             wait += 1
-            if wait >= patience:
-                break
+        if checkpoint is not None:
+            _save(checkpoint, settings, patience, model, trainer, train_data,
+                  {"history": history, "best": best, "best_state": best_state, "wait": wait,
+                   "resumed": run["resumed"]})
     model.load_state_dict(best_state)
     started = time.perf_counter()
     result = {
@@ -173,6 +190,7 @@ def main(argv=None) -> None:
         "history": history,
         "best_epoch": int(np.argmax([h["val_ndcg@10"] for h in history])) + 1,
         "stopped": "early" if wait >= patience else "max_epochs",
+        "resumed_after_epochs": run["resumed"],
         "valid_ranks": rank("valid").tolist(), "test_ranks": rank("test").tolist(),
         "sampled_test_ranks": {key.removeprefix("test_negatives_"):
                                rank("test", arrays[key]).tolist()
@@ -186,6 +204,41 @@ def main(argv=None) -> None:
     result["test_eval_seconds"] = round(time.perf_counter() - started, 2)
     result["peak_rss_mb"] = _peak_rss_mb()
     output.write_text(json.dumps(result) + "\n")
+
+
+def _save(path: Path, settings, patience, model, trainer, train_data, run: dict) -> None:
+    """Writes the run's state to ``path`` (via a temporary file, so an interrupted write
+    leaves the previous epoch's state)."""
+    import torch
+
+    # NumPy's legacy global generator is the one RecBole's ``init_seed`` seeds.
+    state = {"settings": settings, "patience": patience, **run,
+             "model": model.state_dict(), "optimizer": trainer.optimizer.state_dict(),
+             "rng": {"torch": torch.get_rng_state(), "numpy": np.random.get_state(),  # noqa: NPY002
+                     "python": random.getstate(), "loader": train_data.generator.get_state()}}
+    partial = path.with_name(path.name + ".partial")
+    torch.save(state, partial)
+    os.replace(partial, path)
+
+
+def _resume(path: Path, settings, patience, model, trainer, train_data) -> dict:
+    """Restores what :func:`_save` wrote; refuses a state saved with other settings (the
+    epoch cap may differ: a capped run can be continued with a higher cap)."""
+    import torch
+
+    state = torch.load(path, weights_only=False)
+    if state["settings"] != settings or state["patience"] != patience:
+        raise RuntimeError(f"{path} was saved by a run with other settings "
+                           f"({state['settings']}, patience {state['patience']}); "
+                           f"this run has {settings}, patience {patience}. Delete it to "
+                           f"start over.")
+    model.load_state_dict(state["model"])
+    trainer.optimizer.load_state_dict(state["optimizer"])
+    torch.set_rng_state(state["rng"]["torch"])
+    np.random.set_state(state["rng"]["numpy"])  # noqa: NPY002
+    random.setstate(state["rng"]["python"])
+    train_data.generator.set_state(state["rng"]["loader"])
+    return {key: state[key] for key in ("history", "best", "best_state", "wait", "resumed")}
 
 
 def _peak_rss_mb() -> float:

@@ -73,3 +73,29 @@ def test_recbole_peer_trains_and_ranks_with_our_masks(prepared, tmp_path):
                      negatives=negatives, epochs=2, patience=2, train_batch_size=256,
                      cache_only=True)
     assert json.dumps(again["test_ranks"]) == json.dumps(result["test_ranks"])
+
+
+@pytest.mark.skipif(not (venv_dir() / ".recsys_tf-ready").is_file(),
+                    reason="the RecBole venv is not created here (recsys-tf bench NAME "
+                           "--peers creates it: a few minutes and a PyTorch download)")
+def test_a_stopped_peer_run_resumes_where_it_stopped(prepared, tmp_path):
+    from recsys_tf.bench.peers import run_peer
+
+    settings = {"patience": 5, "train_batch_size": 256}
+    whole = run_peer(prepared, dataset="tiny", model="GRU4Rec", results_dir=tmp_path / "a",
+                     epochs=3, **settings)
+    # A run capped at 1 epoch stands for one stopped after its first epoch; raising the cap
+    # goes on from its saved state.
+    first = run_peer(prepared, dataset="tiny", model="GRU4Rec", results_dir=tmp_path / "b",
+                     epochs=1, **settings)
+    lines = []
+    resumed = run_peer(prepared, dataset="tiny", model="GRU4Rec", results_dir=tmp_path / "b",
+                       epochs=3, log=lines.append, **settings)
+    assert first["resumed_after_epochs"] == [] and resumed["resumed_after_epochs"] == [1]
+    assert any("resuming from" in line for line in lines)
+    assert resumed["history"][0] == first["history"][0]
+    # Weights, Adam moments, dropout and shuffle generators all restored: the same losses.
+    for mine, theirs in zip(resumed["history"], whole["history"], strict=True):
+        assert mine["loss"] == pytest.approx(theirs["loss"], rel=1e-6)
+        assert mine["val_ndcg@10"] == pytest.approx(theirs["val_ndcg@10"], rel=1e-6)
+    assert resumed["test_ranks"] == whole["test_ranks"]
