@@ -97,7 +97,7 @@ def run_peer(prepared: PreparedData, *, dataset: str, model: str, results_dir: s
            "runner": RUNNER_REVISION,
            "negatives": sorted(negatives or {})}
     name = _digest(key)
-    directory = Path(results_dir) / "peers"
+    directory = Path(results_dir).resolve() / "peers"
     checkpoint = directory / (f"{dataset}-{model}-"
                               f"{_digest({**key, 'settings': {**settings, 'epochs': None}})}"
                               f".checkpoint.pt")

@@ -100,6 +100,7 @@ def main(argv=None) -> None:
     metrics = _ranking_metrics()
     data = Path(args.data).resolve()
     output = Path(args.output).resolve()
+    checkpoint = Path(args.checkpoint).resolve() if args.checkpoint else None
     work = data / f"recbole-{args.model}"
     work.mkdir(parents=True, exist_ok=True)
     os.chdir(work)  # RecBole writes log/ and log_tensorboard/ into the working directory
@@ -153,7 +154,6 @@ def main(argv=None) -> None:
         return out
 
     run = {"history": [], "best": -1.0, "best_state": None, "wait": 0, "resumed": []}
-    checkpoint = Path(args.checkpoint).resolve() if args.checkpoint else None
     if checkpoint is not None and checkpoint.is_file():
         run = _resume(checkpoint, settings, patience, model, trainer, train_data)
         run["resumed"].append(len(run["history"]))

@@ -78,18 +78,19 @@ def test_recbole_peer_trains_and_ranks_with_our_masks(prepared, tmp_path):
 @pytest.mark.skipif(not (venv_dir() / ".recsys_tf-ready").is_file(),
                     reason="the RecBole venv is not created here (recsys-tf bench NAME "
                            "--peers creates it: a few minutes and a PyTorch download)")
-def test_a_stopped_peer_run_resumes_where_it_stopped(prepared, tmp_path):
+def test_a_stopped_peer_run_resumes_where_it_stopped(prepared, tmp_path, monkeypatch):
     from recsys_tf.bench.peers import run_peer
 
+    monkeypatch.chdir(tmp_path)  # relative results directories (the runner changes directory)
     settings = {"patience": 5, "train_batch_size": 256}
-    whole = run_peer(prepared, dataset="tiny", model="GRU4Rec", results_dir=tmp_path / "a",
+    whole = run_peer(prepared, dataset="tiny", model="GRU4Rec", results_dir="a",
                      epochs=3, **settings)
     # A run capped at 1 epoch stands for one stopped after its first epoch; raising the cap
     # goes on from its saved state.
-    first = run_peer(prepared, dataset="tiny", model="GRU4Rec", results_dir=tmp_path / "b",
+    first = run_peer(prepared, dataset="tiny", model="GRU4Rec", results_dir="b",
                      epochs=1, **settings)
     lines = []
-    resumed = run_peer(prepared, dataset="tiny", model="GRU4Rec", results_dir=tmp_path / "b",
+    resumed = run_peer(prepared, dataset="tiny", model="GRU4Rec", results_dir="b",
                        epochs=3, log=lines.append, **settings)
     assert first["resumed_after_epochs"] == [] and resumed["resumed_after_epochs"] == [1]
     assert any("resuming from" in line for line in lines)
