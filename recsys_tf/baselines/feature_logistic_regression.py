@@ -40,6 +40,20 @@ def labelled_pairs(examples: dict[str, np.ndarray], history: HistoryMask,
     return items, labels
 
 
+def pair_values(features: dict[str, ScoreFn], examples: dict[str, np.ndarray],
+                items: np.ndarray, *, batch_size: int = 1024) -> dict[str, np.ndarray]:
+    """``{name: [rows, n]}``: each feature's score of the (row, item) pairs ``items``
+    ``[rows, n]``, scored in batches of rows."""
+    out = {name: [] for name in features}
+    for start in range(0, len(items), batch_size):
+        rows = slice(start, start + batch_size)
+        batch = {k: v[rows] for k, v in examples.items()}
+        for name, score in features.items():
+            out[name].append(np.take_along_axis(np.asarray(score(batch), np.float64),
+                                                items[rows], axis=1))
+    return {name: np.concatenate(parts) for name, parts in out.items()}
+
+
 class FeatureLogisticRegression:
     """Logistic regression over the scores of ``features`` (name -> score function).
 
@@ -63,31 +77,33 @@ class FeatureLogisticRegression:
         self.model = None
         self.mean = self.scale = None
 
-    def _raw(self, batch: dict[str, np.ndarray], items: np.ndarray | None) -> np.ndarray:
-        """``[batch, n or num_items, features]`` feature values."""
-        columns = []
-        for score in self.features.values():
-            values = np.asarray(score(batch), np.float64)
-            columns.append(values if items is None
-                           else np.take_along_axis(values, items, axis=1))
-        return np.stack(columns, axis=-1)
+    def _raw(self, batch: dict[str, np.ndarray]) -> np.ndarray:
+        """``[batch, num_items, features]`` feature values of every item."""
+        return np.stack([np.asarray(score(batch), np.float64)
+                         for score in self.features.values()], axis=-1)
 
-    def _batched(self, examples: dict[str, np.ndarray], items: np.ndarray) -> np.ndarray:
-        out = []
-        for start in range(0, len(items), self.batch_size):
-            rows = slice(start, start + self.batch_size)
-            out.append(self._raw({k: v[rows] for k, v in examples.items()}, items[rows]))
-        return np.concatenate(out)
+    def _pairs(self, examples: dict[str, np.ndarray], items: np.ndarray,
+               values: dict[str, np.ndarray] | None) -> np.ndarray:
+        """``[rows, n, features]``: from ``values`` (see :func:`pair_values`) or scored now."""
+        if values is None:
+            values = pair_values(self.features, examples, items, batch_size=self.batch_size)
+        missing = set(self.features) - set(values)
+        if missing:
+            raise ValueError(f"`values` lacks the feature(s) {sorted(missing)}")
+        return np.stack([values[name] for name in self.features], axis=-1)
 
     def fit(self, examples: dict[str, np.ndarray], history: HistoryMask,
-            candidate_mask: np.ndarray) -> FeatureLogisticRegression:
+            candidate_mask: np.ndarray, *, values: dict[str, np.ndarray] | None = None
+            ) -> FeatureLogisticRegression:
+        """Fits on ``examples``' targets and sampled negatives (:meth:`pairs`); ``values`` =
+        the features already scored on those pairs (:func:`pair_values`), e.g. shared by
+        several regressions over overlapping features."""
         import keras
 
         from recsys_tf.models.logistic_regression import LogisticRegression
 
-        items, labels = labelled_pairs(examples, history, candidate_mask,
-                                       negatives=self.negatives, seed=self.seed)
-        x = self._batched(examples, items).reshape(-1, len(self.features))
+        items, labels = self.pairs(examples, history, candidate_mask)
+        x = self._pairs(examples, items, values).reshape(-1, len(self.features))
         self.mean, self.scale = x.mean(axis=0), np.maximum(x.std(axis=0), 1e-12)
         keras.utils.set_random_seed(self.seed)
         self.model = LogisticRegression(num_features=len(self.features))
@@ -95,6 +111,13 @@ class FeatureLogisticRegression:
         self.model.fit(((x - self.mean) / self.scale).astype(np.float32), labels.reshape(-1, 1),
                        epochs=self.epochs, batch_size=4096, verbose=0)
         return self
+
+    def pairs(self, examples: dict[str, np.ndarray], history: HistoryMask,
+              candidate_mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The ``(items, labels)`` the fit uses (:func:`labelled_pairs` with this model's
+        ``negatives`` and ``seed``)."""
+        return labelled_pairs(examples, history, candidate_mask, negatives=self.negatives,
+                              seed=self.seed)
 
     @property
     def coefficients(self) -> dict[str, float]:
@@ -107,14 +130,15 @@ class FeatureLogisticRegression:
         bias, weights = self.model.coefficients
         return ((values - self.mean) / self.scale) @ weights + bias
 
-    def probabilities(self, examples: dict[str, np.ndarray], items: np.ndarray) -> np.ndarray:
-        """``[rows, n]`` probabilities of the (row, item) pairs."""
+    def probabilities(self, examples: dict[str, np.ndarray], items: np.ndarray, *,
+                      values: dict[str, np.ndarray] | None = None) -> np.ndarray:
+        """``[rows, n]`` probabilities of the (row, item) pairs (``values`` as in :meth:`fit`)."""
         if self.model is None:
             raise ValueError("Call `fit` first.")
-        return 1.0 / (1.0 + np.exp(-self._logit(self._batched(examples, items))))
+        return 1.0 / (1.0 + np.exp(-self._logit(self._pairs(examples, items, values))))
 
     def scorer(self) -> ScoreFn:
         """Logits of every item (same order as the probabilities), for full ranking."""
         if self.model is None:
             raise ValueError("Call `fit` first.")
-        return lambda batch: self._logit(self._raw(batch, None))
+        return lambda batch: self._logit(self._raw(batch))

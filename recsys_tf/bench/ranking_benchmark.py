@@ -18,6 +18,7 @@ from recsys_tf.baselines import ItemKNN
 from recsys_tf.baselines.feature_logistic_regression import (
     FeatureLogisticRegression,
     labelled_pairs,
+    pair_values,
 )
 from recsys_tf.baselines.recent_text import recent_text_scorer
 from recsys_tf.bench.protocol import KS, negatives_for_test
@@ -130,23 +131,28 @@ def run_ranking_benchmark(name: str, *, results_dir: str | Path = "results", see
                 "item-knn": knn.scorer()}
     if prepared.item_text is not None:
         features["title similarity"] = recent_text_scorer(prepared.item_text)
-    regression = FeatureLogisticRegression(features).fit(
-        prepared.valid, prepared.valid_history, prepared.candidate_mask)
-    rows["logistic regression (S0 §4.1)"] = add(
-        "logistic regression", regression.scorer(), coefficients=regression.coefficients)
-    platt = FeatureLogisticRegression({"ours": model_scorer(first_model)}).fit(
-        prepared.valid, prepared.valid_history, prepared.candidate_mask)
+    regression = FeatureLogisticRegression(features)
+    platt = FeatureLogisticRegression({"ours": model_scorer(first_model)})
     # The same regression with our score as one more feature: a stacked ensemble, shown as its
     # own row (the "ours" row stays the model alone).
-    fusion = FeatureLogisticRegression({"ours": model_scorer(first_model), **features}).fit(
-        prepared.valid, prepared.valid_history, prepared.candidate_mask)
+    fusion = FeatureLogisticRegression({**platt.features, **features})
+    # All three share their pairs (same negatives and seed): score each feature on them once.
+    valid_items, _ = fusion.pairs(prepared.valid, prepared.valid_history,
+                                  prepared.candidate_mask)
+    valid_values = pair_values(fusion.features, prepared.valid, valid_items)
+    for lr in (regression, platt, fusion):
+        lr.fit(prepared.valid, prepared.valid_history, prepared.candidate_mask,
+               values=valid_values)
+    rows["logistic regression (S0 §4.1)"] = add(
+        "logistic regression", regression.scorer(), coefficients=regression.coefficients)
     rows["ours + logistic-regression fusion (seed 0)"] = add(
         "ours + LR fusion", fusion.scorer(), coefficients=fusion.coefficients)
     items, labels = labelled_pairs(prepared.test, prepared.test_history,
                                    prepared.candidate_mask, negatives=4, seed=1)
+    test_values = pair_values(fusion.features, prepared.test, items)
     classification = {
-        label: classification_metrics(labels.ravel(),
-                                      lr.probabilities(prepared.test, items).ravel())
+        label: classification_metrics(
+            labels.ravel(), lr.probabilities(prepared.test, items, values=test_values).ravel())
         for label, lr in (("logistic regression (S0 §4.1)", regression),
                           ("ours, Platt-scaled (seed 0)", platt),
                           ("ours + logistic-regression fusion (seed 0)", fusion))}

@@ -6,6 +6,7 @@ import pytest
 from recsys_tf.baselines.feature_logistic_regression import (
     FeatureLogisticRegression,
     labelled_pairs,
+    pair_values,
 )
 from recsys_tf.evaluation.classification_metrics import classification_metrics
 from recsys_tf.training.prepared_data import prepare_data
@@ -58,6 +59,27 @@ def test_the_fit_weights_an_informative_feature_over_noise(prepared):
     logits = np.take_along_axis(lr.scorer()(batch), items[:5], axis=1)
     np.testing.assert_array_equal(np.argsort(logits, axis=1),
                                   np.argsort(probabilities[:5], axis=1))
+
+
+def test_pair_values_scored_once_give_the_same_fits(prepared):
+    features = {"oracle": oracle, "noise": noise}
+    items, _ = FeatureLogisticRegression(features).pairs(
+        prepared.valid, prepared.valid_history, prepared.candidate_mask)
+    values = pair_values(features, prepared.valid, items, batch_size=7)
+    np.testing.assert_array_equal(values["oracle"][:, 0], 1.0)
+    np.testing.assert_array_equal(values["oracle"][:, 1:], 0.0)
+    np.testing.assert_array_equal(values["noise"], NOISE[prepared.valid["target"][:, None], items])
+    for subset in (features, {"noise": noise}):
+        scored = FeatureLogisticRegression(subset, epochs=3).fit(
+            prepared.valid, prepared.valid_history, prepared.candidate_mask)
+        shared = FeatureLogisticRegression(subset, epochs=3).fit(
+            prepared.valid, prepared.valid_history, prepared.candidate_mask, values=values)
+        assert shared.coefficients == pytest.approx(scored.coefficients, abs=1e-6)
+        np.testing.assert_allclose(shared.probabilities(prepared.valid, items, values=values),
+                                   scored.probabilities(prepared.valid, items), atol=1e-6)
+    with pytest.raises(ValueError, match="lacks the feature"):
+        FeatureLogisticRegression({"other": noise}).fit(
+            prepared.valid, prepared.valid_history, prepared.candidate_mask, values=values)
 
 
 def test_unfitted_or_empty_models_are_refused(prepared):
