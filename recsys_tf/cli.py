@@ -60,7 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.set_defaults(handler=_train)
 
     evaluate = commands.add_parser(
-        "evaluate", help="full-ranking HR@10 / NDCG@10 of a trained model and of popularity")
+        "evaluate", help="test HR/NDCG@10,20 and MRR of a trained model and of popularity, "
+        "full ranking and 100/999 sampled negatives")
     evaluate.add_argument("--model", required=True, help="a run directory with model.keras")
     evaluate.add_argument("--config", help="experiment TOML (default: the run's own)")
     evaluate.add_argument("--json", action="store_true", help="print one JSON object")

@@ -101,6 +101,7 @@ def test_train_then_evaluate(tmp_path, capsys):
     assert main(["evaluate", "--model", str(run)]) == 0
     text = capsys.readouterr().out
     assert "popularity" in text and "NDCG@10" in text and "interest switches" in text
+    assert "NDCG@20" in text and "100 sampled negatives" in text
 
 
 def test_train_bad_config_exits_2(tmp_path, capsys):

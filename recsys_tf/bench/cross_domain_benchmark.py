@@ -22,8 +22,8 @@ from recsys_tf.evaluation.full_ranking import popularity_scores
 def run_cross_domain_benchmark(*, results_dir: str | Path = "results", seeds: int = 1,
                                config: str | Path | None = None, epochs: int | None = None,
                                log=print) -> dict:
-    from recsys_tf.bench.protocol import negatives_for_test
     from recsys_tf.evaluation.model_scores import model_scorer
+    from recsys_tf.evaluation.protocol import negatives_for_test
     from recsys_tf.training.prepared_data import load_log, prepare_data
 
     started = time.perf_counter()

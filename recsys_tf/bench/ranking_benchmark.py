@@ -21,7 +21,6 @@ from recsys_tf.baselines.feature_logistic_regression import (
     pair_values,
 )
 from recsys_tf.baselines.recent_text import recent_text_scorer
-from recsys_tf.bench.protocol import KS, negatives_for_test
 from recsys_tf.bench.seeded_runs import benchmark_experiment, trained_model
 from recsys_tf.evaluation.classification_metrics import classification_metrics
 from recsys_tf.evaluation.full_ranking import (
@@ -30,6 +29,7 @@ from recsys_tf.evaluation.full_ranking import (
     evaluate_full_ranking,
     popularity_scores,
 )
+from recsys_tf.evaluation.protocol import KS, negatives_for_test
 from recsys_tf.evaluation.ranking_metrics import ranking_metrics
 from recsys_tf.evaluation.sampled_ranking import compute_sampled_ranks
 

@@ -1,4 +1,9 @@
-"""Test-split report of a trained model beside the most-popular baseline (and drift)."""
+"""Test-split report of a trained model beside the most-popular baseline (and drift).
+
+The benchmarks' protocol (:mod:`protocol`): full ranking at K = 10 and 20 with MRR, and the
+sampled protocol (100 and 999 seeded negatives from the target's domain, where every user leaves
+that many unseen items).
+"""
 
 from __future__ import annotations
 
@@ -11,20 +16,30 @@ from recsys_tf.evaluation.full_ranking import (
 )
 from recsys_tf.evaluation.interest_drift import switch_following
 from recsys_tf.evaluation.model_scores import model_position_scorer, model_scorer
+from recsys_tf.evaluation.protocol import KS, negatives_for_test
+from recsys_tf.evaluation.ranking_metrics import ranking_metrics
+from recsys_tf.evaluation.sampled_ranking import compute_sampled_ranks
 
 
 def evaluate_prepared(model, prepared, *, batch_size: int = 1024) -> dict:
-    """Full-ranking HR@10 / NDCG@10 / MRR on the test targets for ``model`` and popularity;
-    with synthetic ground truth, also how fast each follows interest switches."""
-    scorer = model_scorer(model)
-    popular = popularity_scores(prepared.popularity)
-    common = {"candidate_mask": prepared.candidate_mask, "batch_size": batch_size}
+    """Test HR/NDCG@10,20 and MRR of ``model`` and popularity, full ranking (``test``) and
+    sampled (``test_sampled``: one entry per number of negatives); validation full ranking;
+    with synthetic ground truth, also how fast each follows interest switches. ``domain`` is
+    the ranked domain (None: every item)."""
+    scorers = {"model": model_scorer(model),
+               "popularity": popularity_scores(prepared.popularity)}
+    common = {"candidate_mask": prepared.candidate_mask, "batch_size": batch_size, "ks": KS}
     report = {
-        "test": {"model": evaluate_full_ranking(scorer, prepared.test,
-                                                history=prepared.test_history, **common),
-                 "popularity": evaluate_full_ranking(popular, prepared.test,
-                                                     history=prepared.test_history, **common)},
-        "valid": {"model": evaluate_full_ranking(scorer, prepared.valid,
+        "domain": prepared.sequence.target_domain,
+        "test": {name: evaluate_full_ranking(scorer, prepared.test,
+                                             history=prepared.test_history, **common)
+                 for name, scorer in scorers.items()},
+        "test_sampled": {
+            size: {name: ranking_metrics(compute_sampled_ranks(
+                       scorer, prepared.test, negatives, batch_size=batch_size), KS)
+                   for name, scorer in scorers.items()}
+            for size, negatives in negatives_for_test(prepared).items()},
+        "valid": {"model": evaluate_full_ranking(scorers["model"], prepared.valid,
                                                  history=prepared.valid_history, **common)},
     }
     if prepared.trajectory is not None:
@@ -37,11 +52,20 @@ def evaluate_prepared(model, prepared, *, batch_size: int = 1024) -> dict:
 
 def format_report(report: dict) -> str:
     """A few aligned lines for the terminal."""
-    lines = [f"{'':<12}{'HR@10':>8}{'NDCG@10':>9}{'MRR':>8}  (test, full ranking, "
+    header = "".join(f"{f'HR@{k}':>8}{f'NDCG@{k}':>9}" for k in KS) + f"{'MRR':>8}"
+
+    def row(name: str, metrics: dict) -> str:
+        cells = "".join(f"{metrics[f'hr@{k}']:>8.4f}{metrics[f'ndcg@{k}']:>9.4f}" for k in KS)
+        return f"{name:<12}{cells}{metrics['mrr']:>8.4f}"
+
+    domain = report.get("domain")
+    where = f", {domain} items" if domain else ""
+    lines = [f"{'':<12}{header}  (test, full ranking{where}, "
              f"{report['test']['model']['count']} targets, history masked)"]
-    for name, metrics in report["test"].items():
-        lines.append(f"{name:<12}{metrics['hr@10']:>8.4f}{metrics['ndcg@10']:>9.4f}"
-                     f"{metrics['mrr']:>8.4f}")
+    lines += [row(name, metrics) for name, metrics in report["test"].items()]
+    for size, by_model in report.get("test_sampled", {}).items():
+        lines.append(f"{'':<12}{header}  (test, target vs {size} sampled negatives{where})")
+        lines += [row(name, metrics) for name, metrics in by_model.items()]
     drift = report.get("interest_drift")
     if drift:
         lines.append("interest switches: events of the new interest until >= 50% of the "

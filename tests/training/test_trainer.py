@@ -27,6 +27,19 @@ def test_beats_popularity_and_follows_interest_switches(finished_run):
     assert drift["model"]["followed_share"] > 0.5 > drift["popularity"]["followed_share"]
 
 
+def test_report_has_both_protocols_and_both_cut_offs(finished_run):
+    _, metrics = finished_run
+    assert metrics["domain"] == "media"
+    assert set(metrics["test_sampled"]) == {"100"}  # the tiny catalogue has < 999 items
+    for name, full in metrics["test"].items():
+        assert full["hr@20"] >= full["hr@10"] and full["ndcg@20"] >= full["ndcg@10"]
+        for by_model in metrics["test_sampled"].values():
+            sampled = by_model[name]
+            assert sampled["count"] == full["count"]
+            # Sampled negatives are a subset of the unmasked candidates: no rank gets worse.
+            assert sampled["hr@10"] >= full["hr@10"] and sampled["mrr"] >= full["mrr"], name
+
+
 def test_run_directory_and_evaluate_command_agree(finished_run):
     root, metrics = finished_run
     run = root / "run"

@@ -1,4 +1,4 @@
-"""The evaluation protocol shared by ours, the baselines and the peers in a benchmark."""
+"""The evaluation protocol shared by `evaluate`, `train` and the benchmarks."""
 
 from __future__ import annotations
 
