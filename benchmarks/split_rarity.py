@@ -1,17 +1,22 @@
 """How often the validation and the test split ask about items that training rarely saw.
 
-Run:  python benchmarks/split_rarity.py [--config training/configs/beauty.toml] [--json]
+Run:  python benchmarks/split_rarity.py [--config training/configs/beauty.toml] [--model RUN]
+                                        [--json]
 
-For the targets of each split and for the last input event before them, prints the median
-number of times the item is a training target and the share of items that are one fewer
-than ``--rare`` times (and never). With leave-one-out, the test's last input is the validation
+For the targets of each split and for the last input event before them, prints how many times
+the item is a training target (median) and the share of items that are so fewer than
+``--rare`` times, or never. With leave-one-out, the test's last input is the validation
 target, which is never a training target itself; a model whose state leans on its last input
-reads a less trained item row more often at test than at validation. Data only: no model runs.
+reads a less trained item row more often at test than at validation. With ``--model`` (a
+finished run on that data), also the run's NDCG@10 per split within buckets of the last
+input's (and of the target's) training count: if the buckets score alike on both splits, the
+rarer mix explains the test loss; if test is lower within each bucket, it does not.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 
@@ -35,10 +40,49 @@ def last_inputs(examples: dict[str, np.ndarray]) -> np.ndarray:
     return examples["item_ids"][np.arange(len(lengths)), lengths - 1]
 
 
+BUCKETS = (0, 5, 20)  # lower edges of the training-count buckets
+
+
+def bucket_ndcg(ranks: np.ndarray, counts: np.ndarray) -> dict[str, dict[str, float]]:
+    """NDCG@10 and size of each training-count bucket (``"0-4"``, ``"5-19"``, ``"20+"``).
+
+    >>> bucket_ndcg(np.array([0, 20, 1]), np.array([0, 3, 30]))["0-4"]
+    {'targets': 2, 'ndcg@10': 0.5}
+    """
+    gains = np.where(ranks < 10, 1.0 / np.log2(ranks + 2.0), 0.0)
+    edges = (*BUCKETS, np.inf)
+    out = {}
+    for lo, hi in itertools.pairwise(edges):
+        name = f"{lo}+" if hi == np.inf else f"{lo}-{int(hi) - 1}"
+        chosen = (counts >= lo) & (counts < hi)
+        out[name] = {"targets": int(chosen.sum()),
+                     "ndcg@10": float(gains[chosen].mean()) if chosen.any() else float("nan")}
+    return out
+
+
+def model_buckets(run, prepared) -> dict:
+    """A finished run's NDCG@10 per split, in buckets of the last input's and of the target's
+    training count."""
+    from recsys_tf.evaluation.full_ranking import compute_ranks
+    from recsys_tf.evaluation.model_scores import model_scorer
+
+    scorer = model_scorer(run.model)
+    out = {}
+    for split, examples, history in (("valid", prepared.valid, prepared.valid_history),
+                                     ("test", prepared.test, prepared.test_history)):
+        ranks = compute_ranks(scorer, examples, candidate_mask=prepared.candidate_mask,
+                              history=history)
+        counts = prepared.popularity
+        out[split] = {"last_input": bucket_ndcg(ranks, counts[last_inputs(examples)]),
+                      "target": bucket_ndcg(ranks, counts[examples["target"]])}
+    return out
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--config", default="training/configs/beauty.toml")
     parser.add_argument("--rare", type=int, default=5, help="fewer training targets = rare")
+    parser.add_argument("--model", help="a finished run on this data: NDCG@10 per bucket")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -46,19 +90,36 @@ def main(argv: list[str] | None = None) -> dict:
     from recsys_tf.training.experiment_config import ExperimentConfig
     from recsys_tf.training.prepared_data import prepare_data
 
-    prepared = prepare_data(ExperimentConfig.load(args.config).data)
+    run = None
+    if args.model:
+        from recsys_tf.training.finished_run import FinishedRun
+
+        run = FinishedRun.load(args.model)
+    prepared = prepare_data(ExperimentConfig.load(args.config).data,
+                            vocabularies=run.vocabularies if run else None)
+    if run and run.model.config.num_items != prepared.num_items:
+        raise ValueError(f"{args.model}: the model has {run.model.config.num_items} items, "
+                         f"the data {prepared.num_items}: not the data it was trained on.")
     counts = prepared.popularity
     result = {split: {"targets": rarity(examples["target"], counts, args.rare),
                       "last_input": rarity(last_inputs(examples), counts, args.rare)}
               for split, examples in (("valid", prepared.valid), ("test", prepared.test))}
+    if run:
+        result["model_ndcg@10_by_training_count"] = model_buckets(run, prepared)
     if args.json:
         print(json.dumps(result, indent=2))
     else:
         print(f"times each item is a training target; rare = fewer than {args.rare}")
-        for split, parts in result.items():
-            for part, values in parts.items():
+        for split in ("valid", "test"):
+            for part, values in result[split].items():
                 print(f"{split:<6}{part:<11} median {values['median_count']:>5.1f}  "
                       f"rare {values['share_rare']:.3f}  unseen {values['share_unseen']:.4f}")
+        for split, by_part in result.get("model_ndcg@10_by_training_count", {}).items():
+            for part, buckets in by_part.items():
+                cells = ", ".join(f"{name}: {b['ndcg@10']:.4f} ({b['targets']})"
+                                  for name, b in buckets.items())
+                print(f"{split:<6}NDCG@10 by the {part.replace('_', ' ')}'s training count: "
+                      f"{cells}")
     return result
 
 
