@@ -49,14 +49,13 @@ def bucket_ndcg(ranks: np.ndarray, counts: np.ndarray) -> dict[str, dict[str, fl
     >>> bucket_ndcg(np.array([0, 20, 1]), np.array([0, 3, 30]))["0-4"]
     {'targets': 2, 'ndcg@10': 0.5}
     """
-    gains = np.where(ranks < 10, 1.0 / np.log2(ranks + 2.0), 0.0)
-    edges = (*BUCKETS, np.inf)
+    from recsys_tf.evaluation.ranking_metrics import ranking_metrics
+
     out = {}
-    for lo, hi in itertools.pairwise(edges):
+    for lo, hi in itertools.pairwise((*BUCKETS, np.inf)):
         name = f"{lo}+" if hi == np.inf else f"{lo}-{int(hi) - 1}"
-        chosen = (counts >= lo) & (counts < hi)
-        out[name] = {"targets": int(chosen.sum()),
-                     "ndcg@10": float(gains[chosen].mean()) if chosen.any() else float("nan")}
+        metrics = ranking_metrics(ranks[(counts >= lo) & (counts < hi)], (10,))
+        out[name] = {"targets": metrics["count"], "ndcg@10": metrics["ndcg@10"]}
     return out
 
 
