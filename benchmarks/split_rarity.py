@@ -10,7 +10,10 @@ target, which is never a training target itself; a model whose state leans on it
 reads a less trained item row more often at test than at validation. With ``--model`` (a
 finished run on that data), also the run's NDCG@10 per split within buckets of the last
 input's (and of the target's) training count: if the buckets score alike on both splits, the
-rarer mix explains the test loss; if test is lower within each bucket, it does not.
+rarer mix explains the test loss; if test is lower within each bucket, it does not. The same
+for the (last input -> target) transition: the share of examples whose pair is a training
+transition (an input and its next-item target somewhere in training), and with ``--model``
+NDCG@10 for examples whose transition training has seen vs not.
 """
 
 from __future__ import annotations
@@ -40,20 +43,45 @@ def last_inputs(examples: dict[str, np.ndarray]) -> np.ndarray:
     return examples["item_ids"][np.arange(len(lengths)), lengths - 1]
 
 
+def seen_transitions(train: dict[str, np.ndarray], examples: dict[str, np.ndarray]
+                     ) -> np.ndarray:
+    """How many times each example's (last input -> target) pair is a training transition.
+
+    >>> train = {"item_ids": np.array([[2, 3, 4]]), "targets": np.array([[3, 4, 0]])}
+    >>> seen_transitions(train, {"item_ids": np.array([[2, 0], [4, 0], [3, 2]]),
+    ...                          "target": np.array([3, 2, 4])}).tolist()
+    [1, 0, 0]
+    """
+    def key(a, b):
+        return (a.astype(np.int64) << 32) | b.astype(np.int64)
+
+    valid = train["targets"] > 0
+    pairs, counts = np.unique(key(train["item_ids"][valid], train["targets"][valid]),
+                              return_counts=True)
+    query = key(last_inputs(examples), examples["target"])
+    at = np.searchsorted(pairs, query).clip(max=len(pairs) - 1)
+    return np.where(pairs[at] == query, counts[at], 0)
+
+
 BUCKETS = (0, 5, 20)  # lower edges of the training-count buckets
+TRANSITION_BUCKETS = (0, 1)  # transition unseen in training / seen
 
 
-def bucket_ndcg(ranks: np.ndarray, counts: np.ndarray) -> dict[str, dict[str, float]]:
-    """NDCG@10 and size of each training-count bucket (``"0-4"``, ``"5-19"``, ``"20+"``).
+def bucket_ndcg(ranks: np.ndarray, counts: np.ndarray, edges: tuple[int, ...] = BUCKETS
+                ) -> dict[str, dict[str, float]]:
+    """NDCG@10 and size of each count bucket (by default ``"0-4"``, ``"5-19"``, ``"20+"``).
 
     >>> bucket_ndcg(np.array([0, 20, 1]), np.array([0, 3, 30]))["0-4"]
     {'targets': 2, 'ndcg@10': 0.5}
+    >>> list(bucket_ndcg(np.array([0, 20]), np.array([0, 3]), TRANSITION_BUCKETS))
+    ['0', '1+']
     """
     from recsys_tf.evaluation.ranking_metrics import ranking_metrics
 
     out = {}
-    for lo, hi in itertools.pairwise((*BUCKETS, np.inf)):
-        name = f"{lo}+" if hi == np.inf else f"{lo}-{int(hi) - 1}"
+    for lo, hi in itertools.pairwise((*edges, np.inf)):
+        name = (f"{lo}+" if hi == np.inf else str(lo) if hi == lo + 1
+                else f"{lo}-{int(hi) - 1}")
         metrics = ranking_metrics(ranks[(counts >= lo) & (counts < hi)], (10,))
         out[name] = {"targets": metrics["count"], "ndcg@10": metrics["ndcg@10"]}
     return out
@@ -61,7 +89,7 @@ def bucket_ndcg(ranks: np.ndarray, counts: np.ndarray) -> dict[str, dict[str, fl
 
 def model_buckets(run, prepared) -> dict:
     """A finished run's NDCG@10 per split, in buckets of the last input's and of the target's
-    training count."""
+    training count, and by whether training has seen the (last input -> target) transition."""
     from recsys_tf.evaluation.full_ranking import compute_ranks
     from recsys_tf.evaluation.model_scores import model_scorer
 
@@ -73,7 +101,9 @@ def model_buckets(run, prepared) -> dict:
                               history=history)
         counts = prepared.popularity
         out[split] = {"last_input": bucket_ndcg(ranks, counts[last_inputs(examples)]),
-                      "target": bucket_ndcg(ranks, counts[examples["target"]])}
+                      "target": bucket_ndcg(ranks, counts[examples["target"]]),
+                      "transition": bucket_ndcg(ranks, seen_transitions(prepared.train, examples),
+                                                TRANSITION_BUCKETS)}
     return out
 
 
@@ -103,6 +133,10 @@ def main(argv: list[str] | None = None) -> dict:
     result = {split: {"targets": rarity(examples["target"], counts, args.rare),
                       "last_input": rarity(last_inputs(examples), counts, args.rare)}
               for split, examples in (("valid", prepared.valid), ("test", prepared.test))}
+    for split, examples in (("valid", prepared.valid), ("test", prepared.test)):
+        seen = seen_transitions(prepared.train, examples)
+        result[split]["transition"] = {"share_seen": float((seen > 0).mean()),
+                                       "mean_count": float(seen.mean())}
     if run:
         result["model_ndcg@10_by_training_count"] = model_buckets(run, prepared)
     if args.json:
@@ -111,13 +145,19 @@ def main(argv: list[str] | None = None) -> dict:
         print(f"times each item is a training target; rare = fewer than {args.rare}")
         for split in ("valid", "test"):
             for part, values in result[split].items():
+                if part == "transition":
+                    print(f"{split:<6}(last input -> target) is a training transition: "
+                          f"{values['share_seen']:.3f} (mean count {values['mean_count']:.3f})")
+                    continue
                 print(f"{split:<6}{part:<11} median {values['median_count']:>5.1f}  "
                       f"rare {values['share_rare']:.3f}  unseen {values['share_unseen']:.4f}")
         for split, by_part in result.get("model_ndcg@10_by_training_count", {}).items():
             for part, buckets in by_part.items():
                 cells = ", ".join(f"{name}: {b['ndcg@10']:.4f} ({b['targets']})"
                                   for name, b in buckets.items())
-                print(f"{split:<6}NDCG@10 by the {part.replace('_', ' ')}'s training count: "
+                what = ("whether training saw the transition" if part == "transition"
+                        else f"the {part.replace('_', ' ')}'s training count")
+                print(f"{split:<6}NDCG@10 by {what}: "
                       f"{cells}")
     return result
 
