@@ -1,19 +1,23 @@
 """How often the validation and the test split ask about items that training rarely saw.
 
 Run:  python benchmarks/split_rarity.py [--config training/configs/beauty.toml] [--model RUN]
+                                        [--peer results/peers/NAME.json ...] [--item-knn]
                                         [--json]
 
 For the targets of each split and for the last input event before them, prints how many times
-the item is a training target (median) and the share of items that are so fewer than
-``--rare`` times, or never. With leave-one-out, the test's last input is the validation
-target, which is never a training target itself; a model whose state leans on its last input
-reads a less trained item row more often at test than at validation. With ``--model`` (a
-finished run on that data), also the run's NDCG@10 per split within buckets of the last
-input's (and of the target's) training count: if the buckets score alike on both splits, the
-rarer mix explains the test loss; if test is lower within each bucket, it does not. The same
-for the (last input -> target) transition: the share of examples whose pair is a training
-transition (an input and its next-item target somewhere in training), and with ``--model``
-NDCG@10 for examples whose transition training has seen vs not.
+the item is a training target (median) and the share of items that are so fewer than ``--rare``
+times, or never. With leave-one-out, the test's last input is the validation target, which is
+never a training target itself; a model whose state leans on its last input reads a less trained
+item row more often at test than at validation. With ``--model`` (a finished run on that data),
+also the run's NDCG@10 per split within buckets of the last input's (and of the target's)
+training count: if the buckets score alike on both splits, the rarer mix explains the test loss;
+if test is lower within each bucket, it does not. The same for the (last input -> target)
+transition: the share of examples whose pair is a training transition (an input and its
+next-item target somewhere in training), and NDCG@10 for examples whose transition training has seen
+vs not. Each ``--peer`` (a cached RecBole result, which keeps its per-example ranks) and
+``--item-knn`` (the benchmark's baseline) get the same buckets. For every model, validation
+NDCG@10 re-weighted to test's mix of buckets says how much of the validation-to-test drop the
+mix accounts for.
 """
 
 from __future__ import annotations
@@ -87,24 +91,108 @@ def bucket_ndcg(ranks: np.ndarray, counts: np.ndarray, edges: tuple[int, ...] = 
     return out
 
 
-def model_buckets(run, prepared) -> dict:
-    """A finished run's NDCG@10 per split, in buckets of the last input's and of the target's
-    training count, and by whether training has seen the (last input -> target) transition."""
+def bucket_keys(prepared, examples: dict[str, np.ndarray]) -> dict[str, tuple]:
+    """Per example: the count each bucketing reads, and that bucketing's edges."""
+    counts = prepared.popularity
+    return {"last_input": (counts[last_inputs(examples)], BUCKETS),
+            "target": (counts[examples["target"]], BUCKETS),
+            "transition": (seen_transitions(prepared.train, examples), TRANSITION_BUCKETS)}
+
+
+def at_mix(ranks: np.ndarray, keys: np.ndarray, other_keys: np.ndarray) -> float:
+    """NDCG@10 of ``ranks`` with its buckets (``keys``) weighted as ``other_keys`` are mixed.
+
+    >>> at_mix(np.array([0, 0, 99]), np.array([0, 0, 1]), np.array([0, 1, 1, 1]))
+    0.25
+    """
+    gains = np.where(ranks < 10, 1.0 / np.log2(np.asarray(ranks, np.float64) + 2.0), 0.0)
+    buckets, weights = np.unique(other_keys, return_counts=True)
+    known = np.isin(buckets, keys)
+    return float(sum(w * gains[keys == b].mean() for b, w in
+                     zip(buckets[known], weights[known], strict=True)) / weights[known].sum())
+
+
+def rank_buckets(ranks: dict[str, np.ndarray], prepared) -> dict:
+    """NDCG@10 per split (``ranks["valid"]``, ``ranks["test"]``, one rank per example) in each
+    bucketing of :func:`bucket_keys`, and validation re-weighted to test's mix of buckets
+    (each bucketing, and transitions x target counts jointly) with the share of the
+    validation-to-test drop that the mix accounts for."""
+    from recsys_tf.evaluation.ranking_metrics import ranking_metrics
+
+    keys = {split: bucket_keys(prepared, examples)
+            for split, examples in (("valid", prepared.valid), ("test", prepared.test))}
+    out = {split: {part: bucket_ndcg(ranks[split], counts, edges)
+                   for part, (counts, edges) in keys[split].items()} for split in keys}
+    ndcg = {split: ranking_metrics(ranks[split], (10,))["ndcg@10"] for split in keys}
+
+    def index(split, part):
+        counts, edges = keys[split][part]
+        return np.digitize(counts, edges[1:])
+
+    mixes = {part: (index("valid", part), index("test", part)) for part in keys["valid"]}
+    mixes["transition x target"] = tuple(index(s, "transition") * len(BUCKETS)
+                                         + index(s, "target") for s in ("valid", "test"))
+    drop = ndcg["valid"] - ndcg["test"]
+    out["ndcg@10"] = ndcg
+    out["valid_at_test_mix"] = {}
+    for part, (valid_keys, test_keys) in mixes.items():
+        value = at_mix(ranks["valid"], valid_keys, test_keys)
+        out["valid_at_test_mix"][part] = {
+            "ndcg@10": value, "share_of_drop": (ndcg["valid"] - value) / drop if drop else None}
+    return out
+
+
+def model_ranks(run, prepared) -> dict[str, np.ndarray]:
+    """A finished run's full-ranking ranks on validation and test (history masked)."""
     from recsys_tf.evaluation.full_ranking import compute_ranks
     from recsys_tf.evaluation.model_scores import model_scorer
 
     scorer = model_scorer(run.model)
-    out = {}
-    for split, examples, history in (("valid", prepared.valid, prepared.valid_history),
-                                     ("test", prepared.test, prepared.test_history)):
-        ranks = compute_ranks(scorer, examples, candidate_mask=prepared.candidate_mask,
-                              history=history)
-        counts = prepared.popularity
-        out[split] = {"last_input": bucket_ndcg(ranks, counts[last_inputs(examples)]),
-                      "target": bucket_ndcg(ranks, counts[examples["target"]]),
-                      "transition": bucket_ndcg(ranks, seen_transitions(prepared.train, examples),
-                                                TRANSITION_BUCKETS)}
-    return out
+    return {split: compute_ranks(scorer, examples, candidate_mask=prepared.candidate_mask,
+                                 history=history)
+            for split, examples, history in (("valid", prepared.valid, prepared.valid_history),
+                                             ("test", prepared.test, prepared.test_history))}
+
+
+def item_knn_ranks(prepared) -> dict[str, np.ndarray]:
+    """Ranks of the benchmark's item-KNN baseline (tuned on validation as ``bench`` tunes it)."""
+    from recsys_tf.bench.ranking_benchmark import tune_item_knn
+    from recsys_tf.evaluation.full_ranking import compute_ranks
+
+    scorer = tune_item_knn(prepared)[0].scorer()
+    return {split: compute_ranks(scorer, examples, candidate_mask=prepared.candidate_mask,
+                                 history=history)
+            for split, examples, history in (("valid", prepared.valid, prepared.valid_history),
+                                             ("test", prepared.test, prepared.test_history))}
+
+
+def peer_ranks(path: str, prepared) -> dict[str, np.ndarray]:
+    """Validation and test ranks of a cached RecBole peer result (``results/peers/*.json``,
+    written by ``recsys-tf bench NAME --peers``), checked against this data's split."""
+    from recsys_tf.bench.peers import data_fingerprint
+
+    with open(path, encoding="utf-8") as file:
+        result = json.load(file)
+    if result["key"]["data"] != data_fingerprint(prepared):
+        raise ValueError(f"{path}: made on other data (fingerprint {result['key']['data']}, "
+                         f"this config's {data_fingerprint(prepared)}).")
+    return {split: np.asarray(result[f"{split}_ranks"]) for split in ("valid", "test")}
+
+
+def print_buckets(name: str, buckets: dict) -> None:
+    for split in ("valid", "test"):
+        for part in ("last_input", "target", "transition"):
+            what = ("whether training saw the transition" if part == "transition"
+                    else f"the {part.replace('_', ' ')}'s training count")
+            cells = ", ".join(f"{bucket}: {b['ndcg@10']:.4f} ({b['targets']})"
+                              for bucket, b in buckets[split][part].items())
+            print(f"{name}: {split:<6}NDCG@10 by {what}: {cells}")
+    ndcg = buckets["ndcg@10"]
+    print(f"{name}: NDCG@10 validation {ndcg['valid']:.4f}, test {ndcg['test']:.4f}; "
+          "validation at test's mix of")
+    for part, mix in buckets["valid_at_test_mix"].items():
+        share = "" if mix["share_of_drop"] is None else f" ({mix['share_of_drop']:.0%} of the drop)"
+        print(f"    {part.replace('_', ' ')}: {mix['ndcg@10']:.4f}{share}")
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -112,6 +200,11 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--config", default="training/configs/beauty.toml")
     parser.add_argument("--rare", type=int, default=5, help="fewer training targets = rare")
     parser.add_argument("--model", help="a finished run on this data: NDCG@10 per bucket")
+    parser.add_argument("--peer", action="append", default=[],
+                        help="a cached RecBole result on this data (results/peers/*.json): "
+                             "NDCG@10 per bucket; repeatable")
+    parser.add_argument("--item-knn", action="store_true",
+                        help="also the item-KNN baseline's NDCG@10 per bucket")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -137,8 +230,12 @@ def main(argv: list[str] | None = None) -> dict:
         seen = seen_transitions(prepared.train, examples)
         result[split]["transition"] = {"share_seen": float((seen > 0).mean()),
                                        "mean_count": float(seen.mean())}
-    if run:
-        result["model_ndcg@10_by_training_count"] = model_buckets(run, prepared)
+    ranked = {args.model: model_ranks(run, prepared)} if run else {}
+    ranked.update({path: peer_ranks(path, prepared) for path in args.peer})
+    if args.item_knn:
+        ranked["item-KNN"] = item_knn_ranks(prepared)
+    result["ndcg@10_by_bucket"] = {name: rank_buckets(ranks, prepared)
+                                   for name, ranks in ranked.items()}
     if args.json:
         print(json.dumps(result, indent=2))
     else:
@@ -151,14 +248,8 @@ def main(argv: list[str] | None = None) -> dict:
                     continue
                 print(f"{split:<6}{part:<11} median {values['median_count']:>5.1f}  "
                       f"rare {values['share_rare']:.3f}  unseen {values['share_unseen']:.4f}")
-        for split, by_part in result.get("model_ndcg@10_by_training_count", {}).items():
-            for part, buckets in by_part.items():
-                cells = ", ".join(f"{name}: {b['ndcg@10']:.4f} ({b['targets']})"
-                                  for name, b in buckets.items())
-                what = ("whether training saw the transition" if part == "transition"
-                        else f"the {part.replace('_', ' ')}'s training count")
-                print(f"{split:<6}NDCG@10 by {what}: "
-                      f"{cells}")
+        for name, buckets in result["ndcg@10_by_bucket"].items():
+            print_buckets(name, buckets)
     return result
 
 
