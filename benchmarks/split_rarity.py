@@ -105,11 +105,13 @@ def at_mix(ranks: np.ndarray, keys: np.ndarray, other_keys: np.ndarray) -> float
     >>> at_mix(np.array([0, 0, 99]), np.array([0, 0, 1]), np.array([0, 1, 1, 1]))
     0.25
     """
-    gains = np.where(ranks < 10, 1.0 / np.log2(np.asarray(ranks, np.float64) + 2.0), 0.0)
+    from recsys_tf.evaluation.ranking_metrics import ranking_metrics
+
     buckets, weights = np.unique(other_keys, return_counts=True)
     known = np.isin(buckets, keys)
-    return float(sum(w * gains[keys == b].mean() for b, w in
-                     zip(buckets[known], weights[known], strict=True)) / weights[known].sum())
+    return float(sum(w * ranking_metrics(ranks[keys == b], (10,))["ndcg@10"]
+                     for b, w in zip(buckets[known], weights[known], strict=True))
+                 / weights[known].sum())
 
 
 def rank_buckets(ranks: dict[str, np.ndarray], prepared) -> dict:
@@ -142,24 +144,11 @@ def rank_buckets(ranks: dict[str, np.ndarray], prepared) -> dict:
     return out
 
 
-def model_ranks(run, prepared) -> dict[str, np.ndarray]:
-    """A finished run's full-ranking ranks on validation and test (history masked)."""
-    from recsys_tf.evaluation.full_ranking import compute_ranks
-    from recsys_tf.evaluation.model_scores import model_scorer
-
-    scorer = model_scorer(run.model)
-    return {split: compute_ranks(scorer, examples, candidate_mask=prepared.candidate_mask,
-                                 history=history)
-            for split, examples, history in (("valid", prepared.valid, prepared.valid_history),
-                                             ("test", prepared.test, prepared.test_history))}
-
-
-def item_knn_ranks(prepared) -> dict[str, np.ndarray]:
-    """Ranks of the benchmark's item-KNN baseline (tuned on validation as ``bench`` tunes it)."""
-    from recsys_tf.bench.ranking_benchmark import tune_item_knn
+def split_ranks(scorer, prepared) -> dict[str, np.ndarray]:
+    """Full-ranking ranks of ``scorer`` (an evaluation ``ScoreFn``) on validation and test,
+    history masked, as the benchmarks rank."""
     from recsys_tf.evaluation.full_ranking import compute_ranks
 
-    scorer = tune_item_knn(prepared)[0].scorer()
     return {split: compute_ranks(scorer, examples, candidate_mask=prepared.candidate_mask,
                                  history=history)
             for split, examples, history in (("valid", prepared.valid, prepared.valid_history),
@@ -230,10 +219,16 @@ def main(argv: list[str] | None = None) -> dict:
         seen = seen_transitions(prepared.train, examples)
         result[split]["transition"] = {"share_seen": float((seen > 0).mean()),
                                        "mean_count": float(seen.mean())}
-    ranked = {args.model: model_ranks(run, prepared)} if run else {}
+    ranked = {}
+    if run:
+        from recsys_tf.evaluation.model_scores import model_scorer
+
+        ranked[args.model] = split_ranks(model_scorer(run.model), prepared)
     ranked.update({path: peer_ranks(path, prepared) for path in args.peer})
-    if args.item_knn:
-        ranked["item-KNN"] = item_knn_ranks(prepared)
+    if args.item_knn:  # the benchmark's baseline, tuned on validation as `bench` tunes it
+        from recsys_tf.bench.ranking_benchmark import tune_item_knn
+
+        ranked["item-KNN"] = split_ranks(tune_item_knn(prepared)[0].scorer(), prepared)
     result["ndcg@10_by_bucket"] = {name: rank_buckets(ranks, prepared)
                                    for name, ranks in ranked.items()}
     if args.json:
