@@ -114,15 +114,19 @@ def at_mix(ranks: np.ndarray, keys: np.ndarray, other_keys: np.ndarray) -> float
                  / weights[known].sum())
 
 
-def rank_buckets(ranks: dict[str, np.ndarray], prepared) -> dict:
+def split_keys(prepared) -> dict[str, dict[str, tuple]]:
+    """:func:`bucket_keys` of validation and test, computed once for every ranked model."""
+    return {split: bucket_keys(prepared, examples)
+            for split, examples in (("valid", prepared.valid), ("test", prepared.test))}
+
+
+def rank_buckets(ranks: dict[str, np.ndarray], keys: dict[str, dict[str, tuple]]) -> dict:
     """NDCG@10 per split (``ranks["valid"]``, ``ranks["test"]``, one rank per example) in each
-    bucketing of :func:`bucket_keys`, and validation re-weighted to test's mix of buckets
-    (each bucketing, and transitions x target counts jointly) with the share of the
+    bucketing of ``keys`` (:func:`split_keys`), and validation re-weighted to test's mix of
+    buckets (each bucketing, and transitions x target counts jointly) with the share of the
     validation-to-test drop that the mix accounts for."""
     from recsys_tf.evaluation.ranking_metrics import ranking_metrics
 
-    keys = {split: bucket_keys(prepared, examples)
-            for split, examples in (("valid", prepared.valid), ("test", prepared.test))}
     out = {split: {part: bucket_ndcg(ranks[split], counts, edges)
                    for part, (counts, edges) in keys[split].items()} for split in keys}
     ndcg = {split: ranking_metrics(ranks[split], (10,))["ndcg@10"] for split in keys}
@@ -215,8 +219,9 @@ def main(argv: list[str] | None = None) -> dict:
     result = {split: {"targets": rarity(examples["target"], counts, args.rare),
                       "last_input": rarity(last_inputs(examples), counts, args.rare)}
               for split, examples in (("valid", prepared.valid), ("test", prepared.test))}
-    for split, examples in (("valid", prepared.valid), ("test", prepared.test)):
-        seen = seen_transitions(prepared.train, examples)
+    keys = split_keys(prepared)
+    for split in ("valid", "test"):
+        seen = keys[split]["transition"][0]
         result[split]["transition"] = {"share_seen": float((seen > 0).mean()),
                                        "mean_count": float(seen.mean())}
     ranked = {}
@@ -229,7 +234,7 @@ def main(argv: list[str] | None = None) -> dict:
         from recsys_tf.bench.ranking_benchmark import tune_item_knn
 
         ranked["item-KNN"] = split_ranks(tune_item_knn(prepared)[0].scorer(), prepared)
-    result["ndcg@10_by_bucket"] = {name: rank_buckets(ranks, prepared)
+    result["ndcg@10_by_bucket"] = {name: rank_buckets(ranks, keys)
                                    for name, ranks in ranked.items()}
     if args.json:
         print(json.dumps(result, indent=2))
