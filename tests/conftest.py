@@ -44,6 +44,18 @@ def tiny_run(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def tiny_transition_run(tmp_path_factory) -> Path:
+    """``tiny_run`` with the transition prior (``use_transitions``)."""
+    from recsys_tf.training.trainer import train
+    from tests.training.tiny_experiment import tiny_experiment
+
+    root = tmp_path_factory.mktemp("tiny_transition_run")
+    train(tiny_experiment(root / "cache", epochs=2, model={"use_transitions": True}),
+          root / "run", verbose=0)
+    return root / "run"
+
+
+@pytest.fixture(scope="session")
 def tiny_export(tiny_run, tmp_path_factory) -> Path:
     """``tiny_run`` exported as version 1 (top 5)."""
     from recsys_tf.export import export_run

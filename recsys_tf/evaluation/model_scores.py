@@ -23,7 +23,8 @@ def model_scorer(model) -> ScoreFn:
         interest = outputs.get("interest")
         if interest is not None:
             interest = tf.gather(interest, last, batch_dims=1)
-        return model.score(query, interest)
+        return model.score(query, interest,
+                           last_items=tf.gather(features["item_ids"], last, batch_dims=1))
 
     def score(batch: dict[str, np.ndarray]) -> np.ndarray:
         last = np.maximum(batch["history_length"] - 1, 0).astype(np.int32)
@@ -45,7 +46,8 @@ def model_position_scorer(model):
         flat_interest = None
         if interest is not None:
             flat_interest = tf.reshape(interest, (-1, tf.shape(interest)[-1]))
-        flat = model.score(tf.reshape(query, (-1, tf.shape(query)[-1])), flat_interest)
+        flat = model.score(tf.reshape(query, (-1, tf.shape(query)[-1])), flat_interest,
+                           last_items=tf.reshape(features["item_ids"], (-1,)))
         return tf.reshape(flat, (tf.shape(query)[0], tf.shape(query)[1], -1))
 
     def score(batch: dict[str, np.ndarray]) -> np.ndarray:

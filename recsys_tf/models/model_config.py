@@ -30,6 +30,10 @@ class ModelConfig:
         tie_item_embeddings: the behaviour tower reads its input item vectors from the item
             tower's id embeddings (one table for input and output, as in GRU4Rec and SASRec);
             needs ``use_behaviour``, ``use_item_ids`` and ``embedding_dim == query_dim``.
+        use_transitions: add a :class:`~recsys_tf.layers.TransitionPrior` to the scores: how
+            often each item followed the user's last item in training, with two weights fitted
+            on validation after training (the towers train as without it).
+        max_successors: next items the transition prior keeps per item.
         num_topics: latent topics when the items have no categories (else one per category).
         interest_alpha: α of the online interest update.
         fusion: ``"gated"`` or ``"concat"``.
@@ -63,6 +67,8 @@ class ModelConfig:
     use_time_features: bool = True
     use_item_ids: bool = True
     tie_item_embeddings: bool = False
+    use_transitions: bool = False
+    max_successors: int = 64
     num_topics: int = 16
     interest_alpha: float = 0.1
     fusion: str = "gated"
@@ -76,7 +82,7 @@ class ModelConfig:
 
     def __post_init__(self):
         for name in ("num_items", "num_event_types", "embedding_dim", "hidden_dim", "query_dim",
-                     "num_topics"):
+                     "num_topics", "max_successors"):
             if getattr(self, name) < 1:
                 raise ValueError(f"`{name}` must be >= 1. Received: {getattr(self, name)}")
         if self.text_dim < 0 or self.num_categories < 0:

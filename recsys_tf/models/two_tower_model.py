@@ -7,6 +7,7 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
+from recsys_tf.layers import TransitionPrior
 from recsys_tf.losses import (
     full_softmax_cross_entropy,
     log_q_correction,
@@ -27,7 +28,9 @@ class TwoTowerModel(keras.Model):
     Score of item ``i`` for a query position: ``qᵀ e_i + w · uᵀ c_i`` where ``q`` is the query
     embedding, ``e_i`` the candidate embedding, ``u`` the topic interest and ``c_i`` the item's
     topic distribution (S0 §3.8.3), ``w`` a learned weight (the second term only with the topic
-    head).
+    head); with ``use_transitions``, plus the :class:`~recsys_tf.layers.TransitionPrior` of the
+    query's last input item. The prior is not trained with the towers: its two weights are
+    fitted on validation afterwards (:mod:`~recsys_tf.training.transition_fit`; 0 until then).
 
     Training (``fit``): ``x`` = sequence features, ``y`` = next-item targets ``[batch, length]``
     (0 = padding). The loss is computed only at valid positions: a softmax over the whole
@@ -93,14 +96,24 @@ class TwoTowerModel(keras.Model):
         self.sampling_probabilities = self.add_weight(
             shape=(config.num_items,), name="sampling_probabilities",
             initializer=keras.initializers.Constant(1.0 / config.num_items), trainable=False)
+        self.transitions = None
+        if config.use_transitions:
+            self.transitions = TransitionPrior(config.num_items, config.max_successors,
+                                               name="transitions")
         self.seed_generator = keras.random.SeedGenerator(config.seed)
         self.built = True  # both towers are functional models, built at construction
 
     def set_catalogue(self, *, text_embeddings: np.ndarray | None,
                       categories: np.ndarray | None, known: np.ndarray,
                       candidate_mask: np.ndarray,
-                      sampling_probabilities: np.ndarray | None = None) -> None:
-        """Fills the item tables of both towers from the prepared data."""
+                      sampling_probabilities: np.ndarray | None = None,
+                      transitions=None) -> None:
+        """Fills the item tables of both towers from the prepared data (``transitions``: a
+        :class:`~recsys_tf.data.transitions.TransitionTable`, with ``use_transitions``)."""
+        if transitions is not None:
+            if self.transitions is None:
+                raise ValueError("`transitions` given, but the model has no `use_transitions`.")
+            self.transitions.set_table(transitions)
         if (text_embeddings is not None and self.config.text_dim
                 and not self.config.finetunes_text):
             self.query_model.set_item_text(text_embeddings)
@@ -136,13 +149,22 @@ class TwoTowerModel(keras.Model):
                     else self.text_encoder(item_ids, training=training))
         return layer.table if item_ids is None else ops.take(layer.table, item_ids, axis=0)
 
-    def score(self, query, interest=None, item_ids=None, training=None):
+    def score(self, query, interest=None, item_ids=None, training=None, last_items=None):
         """Scores ``[n, items]`` of queries ``[n, dim]`` (and interests ``[n, topics]``) against
-        ``item_ids`` (default: every item; masked items are not excluded here)."""
+        ``item_ids`` (default: every item; masked items are not excluded here).
+
+        ``last_items`` ``[n]`` (each query's last input item) adds the transition prior of a
+        model with ``use_transitions`` to the whole catalogue's scores (the evaluation and
+        serving paths pass it; the training loss does not: the prior is fitted afterwards)."""
         logits = ops.matmul(query, ops.transpose(self.candidate_embeddings(item_ids, training)))
         if self.interest_weight is not None and interest is not None:
             topics = self.candidate_topics(item_ids, training)
             logits = logits + self.interest_weight * ops.matmul(interest, ops.transpose(topics))
+        if self.transitions is not None and last_items is not None:
+            if item_ids is not None:
+                raise ValueError("The transition prior scores the whole catalogue: pass "
+                                 "`last_items` without `item_ids`.")
+            logits = self.transitions(logits, last_items)
         return logits
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):

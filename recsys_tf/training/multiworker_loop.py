@@ -36,6 +36,7 @@ def train_multiworker(experiment: ExperimentConfig, output: Path, *,
     from recsys_tf.training.trainer import (
         MONITOR,
         build_model,
+        fit_prior,
         make_optimizer,
         text_encoder_states,
     )
@@ -99,10 +100,11 @@ def train_multiworker(experiment: ExperimentConfig, output: Path, *,
         if model.stop_training:
             break
     model.load_weights(directory / "checkpoints" / "best.weights.h5")
+    prior = fit_prior(model, prepared, settings.eval_batch_size)
     metrics = {"experiment": experiment.to_dict(), "best_epoch": checkpoint.state["best_epoch"],
                "history": checkpoint.state["history"], "resumed_from_epoch": first_epoch,
                "workers": strategy.num_replicas_in_sync,
-               "seconds": {"train": round(time.perf_counter() - started, 2)},
+               "seconds": {"train": round(time.perf_counter() - started, 2)}, **prior,
                **evaluate_prepared(model, prepared, batch_size=settings.eval_batch_size)}
     if is_chief:
         model.save(directory / "model.keras")

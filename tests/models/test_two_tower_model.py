@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from recsys_tf.data.transitions import transition_table
 from recsys_tf.losses import full_softmax_cross_entropy
 from recsys_tf.models import TwoTowerModel
 from tests.keras_harness import run_serialization_test
@@ -12,7 +13,12 @@ from tests.models.fixtures import NUM_ITEMS, batch, catalogue, tiny_config
 def build(**kwargs):
     config_overrides = kwargs.pop("config", {})
     model = TwoTowerModel(tiny_config(**config_overrides), **kwargs)
-    model.set_catalogue(**catalogue())
+    transitions = None
+    if model.config.use_transitions:
+        x, y = batch(seed=1)
+        transitions = transition_table({"item_ids": x["item_ids"], "targets": y}, NUM_ITEMS,
+                                       model.config.max_successors)
+    model.set_catalogue(**catalogue(), transitions=transitions)
     return model
 
 
@@ -87,6 +93,38 @@ def test_tied_item_embeddings_share_one_table(tmp_path):
             total = tf.reduce_sum(tied(x, training=False)["query_embedding"])
         gradient = tape.gradient(total, table)
         assert (gradient is not None) == shares
+
+
+def test_transition_prior_adds_to_scores_but_not_to_the_training_loss():
+    model = build(config={"use_transitions": True})
+    model.transitions.set_weights_to(log_count=1.0, share=3.0)
+    x, y = batch(seed=1)                       # the batch the transition table was made from
+    out = model(x, training=False)
+    q, u = out["query_embedding"][:, 0], out["interest"][:, 0]
+    last = x["item_ids"][:, 0]
+    np.testing.assert_allclose(
+        model.score(q, u, last_items=last),
+        np.asarray(model.score(q, u)) + np.asarray(model.transitions(
+            np.zeros((len(last), NUM_ITEMS), "float32"), last)), rtol=1e-5, atol=1e-5)
+    assert not np.allclose(model.score(q, u, last_items=last), model.score(q, u))
+    # The towers train as without the prior.
+    no_prior = build(config={"use_transitions": True})
+    no_prior.set_weights(model.get_weights())
+    no_prior.transitions.set_weights_to(log_count=0.0, share=0.0)
+    np.testing.assert_allclose(model.compute_loss(x, y, out, training=False),
+                               no_prior.compute_loss(x, y, out, training=False), rtol=1e-6)
+    assert not model.transitions.trainable_weights
+
+
+def test_transition_table_needs_the_prior_and_the_whole_catalogue():
+    x, y = batch()
+    table = transition_table({"item_ids": x["item_ids"], "targets": y}, NUM_ITEMS, 4)
+    with pytest.raises(ValueError, match="use_transitions"):
+        build().set_catalogue(**catalogue(), transitions=table)
+    model = build(config={"use_transitions": True})
+    with pytest.raises(ValueError, match="whole catalogue"):
+        model.score(np.zeros((2, 8), "float32"), item_ids=np.array([2, 3]),
+                    last_items=np.array([2, 3]))
 
 
 def test_bad_loss():
