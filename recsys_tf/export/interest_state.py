@@ -9,8 +9,9 @@ their latest outputs).
 
 Layout (``state``, float32 ``[batch, size]``), in this order, only the parts the model has:
 ``behaviour_h, content_h, behaviour_c, content_c, cross_h, cross_c`` (``hidden_dim`` each) and
-``interest`` (``topics``), stored as ``u - 1/topics``. **An all-zero state is the empty
-history**, so a new user starts from zeros. The main domain's ``h`` and ``c`` are each one
+``last_item`` (1, with the transition prior: the index of the last main-domain item, 0 =
+none) and ``interest`` (``topics``), stored as ``u - 1/topics``. **An all-zero state is the
+empty history**, so a new user starts from zeros. The main domain's ``h`` and ``c`` are each one
 contiguous block, as the :class:`~recsys_tf.export.folded_step.FoldedEventStep` (the default
 serving path of a main-domain event) reads them.
 
@@ -65,6 +66,9 @@ class InterestState(tf.Module):
         self.parts += [(f"{name}_c", hidden) for name in main]
         if self.keras.cross is not None:
             self.parts += [("cross_h", hidden), ("cross_c", hidden)]
+        self.tracks_last_item = model.transitions is not None
+        if self.tracks_last_item:  # float32 holds every index below 2**24 exactly
+            self.parts.append(("last_item", 1))
         if topic_head is not None:
             self.parts.append(("interest", config.topic_count))
         self.folded = None
@@ -101,7 +105,18 @@ class InterestState(tf.Module):
         """Folds in one event of the main domain per row (``event`` holds the behaviour tower's
         features, each ``[batch]``); rows with item id 0 are unchanged."""
         if self.folded is not None:
-            return self._folded_step(state, event)
+            state = self._folded_step(state, event)
+        else:
+            state = self._tower_step(state, event)
+        if not self.tracks_last_item:
+            return state
+        parts = self.split(state)
+        parts["last_item"] = tf.where((event["item_ids"] > 0)[:, tf.newaxis],
+                                      tf.cast(event["item_ids"][:, tf.newaxis], tf.float32),
+                                      parts["last_item"])
+        return self.join(parts)
+
+    def _tower_step(self, state, event):
         parts = self.split(state)
         item_ids = event["item_ids"]
         valid = item_ids > 0
@@ -169,3 +184,10 @@ class InterestState(tf.Module):
         if self.keras.topic_head is not None:
             interest = parts["interest"] + 1.0 / self.config.topic_count
         return query, interest
+
+    def last_item(self, state: tf.Tensor) -> tf.Tensor | None:
+        """The last main-domain item index ``[batch]`` (0 = none) of a state, or None when
+        the model has no transition prior (the state does not keep it)."""
+        if not self.tracks_last_item:
+            return None
+        return tf.cast(tf.round(self.split(state)["last_item"][:, 0]), tf.int32)

@@ -6,7 +6,8 @@ Signatures (named inputs, dict outputs; ``k`` = the export's ``top_k``):
   ``scores`` ``[b, k]``; the history's items and items outside the target domain are never
   returned.
 - ``user_embedding``: a history -> ``user_embedding`` ``[b, D]`` (its dot product with
-  ``item_embedding`` is the ``recommend`` score), ``query_embedding`` ``[b, query_dim]``,
+  ``item_embedding`` is the ``recommend`` score, less the transition prior of a model with
+  ``use_transitions``, which needs the last item), ``query_embedding`` ``[b, query_dim]``,
   ``interest`` ``[b, topics]``, and ``state`` / ``last_timestamp`` to continue with
   ``update_interest``.
 - ``item_embedding``: ``item_ids`` ``[n]`` -> ``item_embedding`` ``[n, D]``, ``in_catalogue``.
@@ -134,15 +135,25 @@ class ServingModule(tf.Module):
             return query
         return tf.concat([query, self.model.interest_weight * interest], axis=1)
 
-    def _top_scores(self, user_vectors, excluded_items):
+    def _top_scores(self, user_vectors, excluded_items, last_items=None):
         """``(scores, item indices)`` ``[b, k]`` of the top-k candidates per row, the item
-        indices ``excluded_items`` ``[b, width]`` (0 = padding) scored -inf."""
+        indices ``excluded_items`` ``[b, width]`` (0 = padding) scored -inf; ``last_items``
+        ``[b]`` (each row's last item) for the transition prior."""
         scores = tf.matmul(user_vectors, self.item_vectors, transpose_b=True)
+        if self.model.transitions is not None:
+            scores = self.model.transitions(scores, last_items)
         return top_k_excluding(scores + self.candidate_bias, excluded_items, self.top_k)
 
-    def _top_k(self, user_vectors, excluded_items):
-        scores, indices = self._top_scores(user_vectors, excluded_items)
+    def _top_k(self, user_vectors, excluded_items, last_items=None):
+        scores, indices = self._top_scores(user_vectors, excluded_items, last_items)
         return {"item_ids": self.items.token(indices), "scores": scores}
+
+    def _pair_scores(self, user_vectors, item_indices, last_items):
+        """Scores ``[b]`` of one item per row (as :meth:`_top_scores` scores it)."""
+        score = tf.reduce_sum(user_vectors * tf.gather(self.item_vectors, item_indices), axis=1)
+        if self.model.transitions is not None:
+            score += self.model.transitions.pair_scores(last_items, item_indices)
+        return score
 
     def _event_ids(self, item_ids, event_types):
         items = self.items(item_ids)
@@ -201,14 +212,14 @@ class ServingModule(tf.Module):
 
     def _query_at(self, inputs, length):
         """Full pass of the query tower, read after the ``length``-th event of each row (the
-        empty history reads the all-padding position 0)."""
+        empty history reads the all-padding position 0): ``(query, interest, last item)``."""
         last = tf.maximum(length - 1, 0)
         outputs = self.model.query_model(inputs, training=False)
         query = tf.gather(outputs["query_embedding"], last, batch_dims=1)
         interest = outputs.get("interest")
         if interest is not None:
             interest = tf.gather(interest, last, batch_dims=1)
-        return query, interest
+        return query, interest, tf.gather(inputs["item_ids"], last, batch_dims=1)
 
     def _last_timestamp(self, features):
         """Latest timestamp of the request's events (either domain); -1 without events."""
@@ -225,8 +236,8 @@ class ServingModule(tf.Module):
 
     def recommend(self, features):
         inputs, length, excluded, _, _ = self._history(features)
-        query, interest = self._query_at(inputs, length)
-        return self._top_k(self._user_vectors(query, interest), excluded)
+        query, interest, last_items = self._query_at(inputs, length)
+        return self._top_k(self._user_vectors(query, interest), excluded, last_items)
 
     def user_embedding(self, features):
         # The recurrent scan gives the state and, from it, the same embedding as the full pass
@@ -304,7 +315,7 @@ class ServingModule(tf.Module):
             state = self.state.step(state, event)
         query, interest = self.state.query(state)
         user = self._user_vectors(query, interest)
-        scores, indices = self._top_scores(user, excluded_items)
+        scores, indices = self._top_scores(user, excluded_items, self.state.last_item(state))
         out.update(scores=scores, state=state, user_embedding=user)
         if interest is not None:
             out["interest"] = interest
@@ -314,13 +325,12 @@ class ServingModule(tf.Module):
         target_ids = features["item_id"]
         history = {k: v for k, v in features.items() if k != "item_id"}
         inputs, length, excluded, _, _ = self._history(history)
-        query, interest = self._query_at(inputs, length)
+        query, interest, last_items = self._query_at(inputs, length)
         user = self._user_vectors(query, interest)
-        top = self._top_k(user, excluded)
+        top = self._top_k(user, excluded, last_items)
         target_ids = tf.where(tf.equal(target_ids, ""), top["item_ids"][:, 0], target_ids)
         target = self.items(target_ids)
-        target_vectors = tf.gather(self.item_vectors, target)
-        score = tf.reduce_sum(user * target_vectors, axis=1)
+        score = self._pair_scores(user, target, last_items)
 
         # Occlusion: the score without each history event, all variants in one batch.
         batch, width = tf.shape(inputs["item_ids"])[0], tf.shape(inputs["item_ids"])[1]
@@ -337,9 +347,10 @@ class ServingModule(tf.Module):
             picked = tf.gather(value, source, axis=1)  # [b, width, width]
             picked = tf.where(kept, picked, tf.zeros_like(picked))
             variants[name] = tf.reshape(picked, (batch * width, width))
-        v_query, v_interest = self._query_at(variants, tf.repeat(length - 1, width))
-        v_user = tf.reshape(self._user_vectors(v_query, v_interest), (batch, width, -1))
-        drop = score[:, tf.newaxis] - tf.einsum("bwd,bd->bw", v_user, target_vectors)
+        v_query, v_interest, v_last = self._query_at(variants, tf.repeat(length - 1, width))
+        v_score = self._pair_scores(self._user_vectors(v_query, v_interest),
+                                    tf.repeat(target, width), v_last)
+        drop = score[:, tf.newaxis] - tf.reshape(v_score, (batch, width))
         is_event = position < length[:, tf.newaxis]
         count = tf.minimum(self.explain_items, width)
         best = tf.math.top_k(tf.where(is_event, drop, NEGATIVE_INFINITY), k=count)

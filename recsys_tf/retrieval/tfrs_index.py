@@ -13,7 +13,10 @@ domain) in a ``tfrs.layers.factorized_top_k.BruteForce`` layer (``ScaNN`` with
 signature (also ``serving_default``) takes the export's history inputs and returns ``scores``
 and ``item_ids`` ``[batch, k]``, the history's items excluded (the most recent
 ``--max-exclusions``, default 200) — the same top-k as the export's ``recommend`` (the user and
-item embeddings are built so that their dot product is its score).
+item embeddings are built so that their dot product is its score). A model trained with
+``use_transitions`` is the exception: ``recommend`` adds the transition prior of the user's last
+item, which a factorised index cannot hold, so the index ranks by the embeddings alone (use it to
+generate candidates, or call ``recommend``); the command says so when it builds one.
 """
 
 from __future__ import annotations
@@ -129,13 +132,17 @@ def main(argv: list[str] | None = None) -> int:
     from recsys_tf.export.export_manifest import ExportError, check_export
 
     try:
-        check_export(args.export)
+        manifest = check_export(args.export)
         path = save_index(args.export, args.output, k=args.k, backend=args.backend,
                           max_exclusions=args.max_exclusions)
     except (ExportError, ValueError) as error:
         print(f"recsys-tf: error: {error}", file=sys.stderr)
         return 2
     print(f"wrote the {args.backend} index of {args.export} to {path} (signature `query`)")
+    if manifest["model_config"].get("use_transitions"):
+        print("note: this model's `recommend` adds a transition prior (its last item's "
+              "successors in training) that the index cannot hold: the index ranks by the "
+              "user and item embeddings alone")
     return 0
 
 

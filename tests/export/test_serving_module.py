@@ -13,9 +13,11 @@ from tests.export.history_requests import requests_for_targets
 TOP_K = 5
 
 
-@pytest.fixture(scope="module")
-def served(tiny_run):
-    run = FinishedRun.load(tiny_run)
+@pytest.fixture(scope="module", params=["tiny_run", "tiny_transition_run"])
+def served(request):
+    run = FinishedRun.load(request.getfixturevalue(request.param))
+    if run.model.transitions is not None:  # whatever validation chose: make the prior count
+        run.model.transitions.set_weights_to(log_count=1.0, share=3.0)
     prepared = prepare_data(run.experiment.data, vocabularies=run.vocabularies)
     encoder = sentence_encoder(run.experiment.data, prepared.item_titles)
     module = ServingModule(run.model, run.vocabularies, max_length=prepared.sequence.max_length,
@@ -55,15 +57,26 @@ def test_recommend_equals_the_evaluation_path_from_raw_ids_and_timestamps(served
 
 
 def test_user_and_item_embeddings_give_the_recommend_scores(served):
-    module, signatures, prepared, _, _ = served
+    """Their dot product is the score; a transition prior adds the last item's term, and the
+    state keeps that last item."""
+    module, signatures, prepared, run, _ = served
     request = requests_for_targets(prepared, 8)
     user = call(signatures["user_embedding"], request)
     top = call(signatures["recommend"], request)
     items = call(signatures["item_embedding"], {"item_ids": top["item_ids"].ravel()})
     assert items["in_catalogue"].all()
     vectors = items["item_embedding"].reshape(8, TOP_K, -1)
-    np.testing.assert_allclose(np.einsum("bd,bkd->bk", user["user_embedding"], vectors),
-                               top["scores"], rtol=1e-5, atol=1e-5)
+    expected = np.einsum("bd,bkd->bk", user["user_embedding"], vectors)
+    if run.model.transitions is not None:
+        last = module.state.last_item(tf.constant(user["state"])).numpy()
+        last_ids = [request["item_ids"][row][request["item_ids"][row] != ""][-1]
+                    for row in range(8)]
+        np.testing.assert_array_equal(last, run.vocabularies.item_id.lookup(last_ids))
+        ids = run.vocabularies.item_id.lookup(top["item_ids"].astype(str).ravel())
+        prior = run.model.transitions.pair_scores(np.repeat(last, TOP_K), ids)
+        expected += np.asarray(prior).reshape(8, TOP_K)
+        assert np.abs(np.asarray(prior)).max() > 0  # the prior is in play
+    np.testing.assert_allclose(expected, top["scores"], rtol=1e-5, atol=1e-5)
     unknown = call(signatures["item_embedding"], {"item_ids": np.array(["no-such-item", ""],
                                                                        object)})
     assert not unknown["in_catalogue"].any() and np.isfinite(unknown["item_embedding"]).all()
