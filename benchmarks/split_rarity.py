@@ -14,8 +14,10 @@ training count: if the buckets score alike on both splits, the rarer mix explain
 if test is lower within each bucket, it does not. The same for the (last input -> target)
 transition: the share of examples whose pair is a training transition (an input and its
 next-item target somewhere in training), and NDCG@10 for examples whose transition training has seen
-vs not. Each ``--peer`` (a cached RecBole result, which keeps its per-example ranks) and
-``--item-knn`` (the benchmark's baseline) get the same buckets. For every model, validation
+vs not. A run with a fitted transition prior (``use_transitions``) is ranked a second time
+with the prior's weights at 0: the same towers with and without it. Each ``--peer`` (a
+cached RecBole result, which keeps its per-example ranks) and ``--item-knn`` (the benchmark's
+baseline) get the same buckets. For every model, validation
 NDCG@10 re-weighted to test's mix of buckets says how much of the validation-to-test drop the
 mix accounts for.
 """
@@ -229,6 +231,14 @@ def main(argv: list[str] | None = None) -> dict:
         from recsys_tf.evaluation.model_scores import model_scorer
 
         ranked[args.model] = split_ranks(model_scorer(run.model), prepared)
+        prior = run.model.transitions
+        if prior is not None and (float(prior.log_count_weight) or float(prior.share_weight)):
+            # The same towers without the fitted prior: where its counts add and where not.
+            weights = float(prior.log_count_weight), float(prior.share_weight)
+            prior.set_weights_to(log_count=0.0, share=0.0)
+            ranked[f"{args.model} without the transition prior"] = split_ranks(
+                model_scorer(run.model), prepared)
+            prior.set_weights_to(log_count=weights[0], share=weights[1])
     ranked.update({path: peer_ranks(path, prepared) for path in args.peer})
     if args.item_knn:  # the benchmark's baseline, tuned on validation as `bench` tunes it
         from recsys_tf.bench.ranking_benchmark import tune_item_knn
