@@ -23,10 +23,6 @@ class TransitionPrior(keras.layers.Layer):
     :meth:`set_weights_to`, as :func:`~recsys_tf.training.transition_fit.fit_transition_prior`
     chooses them on validation.
 
-    ``exclude`` (the position's own target, for scoring training positions) takes that one
-    occurrence out of ``n`` and ``N`` (leave-one-out): a count that contains the answer
-    would overstate how well transitions predict.
-
     Args:
         num_items: size of the item vocabulary (0 = padding: no successors).
         max_successors: next items kept per item.
@@ -34,7 +30,6 @@ class TransitionPrior(keras.layers.Layer):
     Call arguments:
         logits: ``[n, num_items]`` scores to add to.
         last_items: ``[n]`` int, each row's last input item (0 = none: nothing is added).
-        exclude: optional ``[n]`` int, a transition ``last -> exclude`` to leave out once.
 
     Returns:
         ``[n, num_items]``.
@@ -90,16 +85,12 @@ class TransitionPrior(keras.layers.Layer):
         self.counts.assign(table.counts)
         self.totals.assign(table.totals)
 
-    def _successor_scores(self, last_items, exclude=None):
+    def _successor_scores(self, last_items):
         """``(successors, their prior scores)``, each ``[n, max_successors]``."""
         rows = ops.clip(ops.cast(last_items, "int32"), 0, self.num_items - 1)
         successors = ops.take(self.successors, rows, axis=0)
         counts = ops.take(self.counts, rows, axis=0)
         totals = ops.take(self.totals, rows, axis=0)
-        if exclude is not None:
-            own = ops.equal(successors, ops.expand_dims(ops.cast(exclude, "int32"), -1))
-            counts = counts - ops.cast(own, counts.dtype)
-            totals = totals - ops.cast(rows > 0, totals.dtype)
         share = counts / ops.expand_dims(ops.maximum(totals, 1.0), -1)
         return successors, self.log_count_weight * ops.log1p(counts) + self.share_weight * share
 
@@ -109,8 +100,8 @@ class TransitionPrior(keras.layers.Layer):
         match = ops.equal(successors, ops.expand_dims(ops.cast(item_ids, "int32"), -1))
         return ops.sum(ops.where(match, values, ops.zeros_like(values)), axis=-1)
 
-    def call(self, logits, last_items, exclude=None):
-        successors, values = self._successor_scores(last_items, exclude)
+    def call(self, logits, last_items):
+        successors, values = self._successor_scores(last_items)
         row_index = ops.broadcast_to(ops.expand_dims(ops.arange(ops.shape(successors)[0]), -1),
                                      ops.shape(successors))
         indices = ops.stack([row_index, successors], axis=-1)

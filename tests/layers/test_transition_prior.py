@@ -43,21 +43,6 @@ def test_adds_the_weighted_counts_of_the_last_item():
     np.testing.assert_allclose(out, expected, rtol=1e-5, atol=1e-6)
 
 
-def test_exclude_is_the_table_without_that_occurrence():
-    """Leave-one-out: excluding (l -> t) scores as if that one training position were gone."""
-    train = training_data()
-    valid = np.argwhere(train["targets"] > 0)
-    logits = np.zeros((len(valid), NUM_ITEMS), "float32")
-    last = train["item_ids"][tuple(valid.T)]
-    target = train["targets"][tuple(valid.T)]
-    out = np.asarray(filled(train)(logits, last, exclude=target))
-    for row, (example, position) in enumerate(valid[:12]):
-        without = {k: v.copy() for k, v in train.items()}
-        without["targets"][example, position] = 0
-        np.testing.assert_allclose(out[row], reference(without, last[row]), rtol=1e-5,
-                                   atol=1e-6)
-
-
 def test_truncated_rows_keep_their_most_frequent_successors():
     train = training_data()
     full, cut = filled(train), filled(train, max_successors=2)
