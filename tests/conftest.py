@@ -62,3 +62,12 @@ def tiny_export(tiny_run, tmp_path_factory) -> Path:
 
     base = tmp_path_factory.mktemp("exports") / "recsys"
     return export_run(tiny_run, base, top_k=5, log=lambda line: None)
+
+
+@pytest.fixture(scope="session")
+def tiny_transition_export(tiny_transition_run, tmp_path_factory) -> Path:
+    """``tiny_transition_run`` exported as version 1 (top 5)."""
+    from recsys_tf.export import export_run
+
+    base = tmp_path_factory.mktemp("transition_exports") / "recsys"
+    return export_run(tiny_transition_run, base, top_k=5, log=lambda line: None)

@@ -35,8 +35,11 @@ def test_export_writes_an_integer_version_with_warmup_and_manifest(tiny_export):
     assert (tiny_export / "assets.extra" / "vocab.txt").read_text().startswith("[PAD]")
 
 
+@pytest.mark.parametrize("export", ["tiny_export", "tiny_transition_export"])
 def test_signatures_run_as_tf_serving_loads_them_in_a_process_without_our_imports(
-        tiny_export):
+        export, request):
+    """Also with the transition prior (its int32 successor table restores; core ops only)."""
+    tiny_export = request.getfixturevalue(export)
     result = subprocess.run([sys.executable, "-m", "tests.export.fresh_process_check",
                              str(tiny_export)], cwd=REPO, capture_output=True, text=True,
                             timeout=300,
