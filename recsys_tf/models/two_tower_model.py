@@ -106,14 +106,9 @@ class TwoTowerModel(keras.Model):
     def set_catalogue(self, *, text_embeddings: np.ndarray | None,
                       categories: np.ndarray | None, known: np.ndarray,
                       candidate_mask: np.ndarray,
-                      sampling_probabilities: np.ndarray | None = None,
-                      transitions=None) -> None:
-        """Fills the item tables of both towers from the prepared data (``transitions``: a
-        :class:`~recsys_tf.data.transitions.TransitionTable`, with ``use_transitions``)."""
-        if transitions is not None:
-            if self.transitions is None:
-                raise ValueError("`transitions` given, but the model has no `use_transitions`.")
-            self.transitions.set_table(transitions)
+                      sampling_probabilities: np.ndarray | None = None) -> None:
+        """Fills the item tables of both towers from the prepared data (the transition prior's
+        counts are filled after training, by ``transition_fit``)."""
         if (text_embeddings is not None and self.config.text_dim
                 and not self.config.finetunes_text):
             self.query_model.set_item_text(text_embeddings)

@@ -13,12 +13,11 @@ from tests.models.fixtures import NUM_ITEMS, batch, catalogue, tiny_config
 def build(**kwargs):
     config_overrides = kwargs.pop("config", {})
     model = TwoTowerModel(tiny_config(**config_overrides), **kwargs)
-    transitions = None
+    model.set_catalogue(**catalogue())
     if model.config.use_transitions:
         x, y = batch(seed=1)
-        transitions = transition_table({"item_ids": x["item_ids"], "targets": y}, NUM_ITEMS,
-                                       model.config.max_successors)
-    model.set_catalogue(**catalogue(), transitions=transitions)
+        model.transitions.set_table(transition_table(
+            {"item_ids": x["item_ids"], "targets": y}, NUM_ITEMS, model.config.max_successors))
     return model
 
 
@@ -116,11 +115,8 @@ def test_transition_prior_adds_to_scores_but_not_to_the_training_loss():
     assert not model.transitions.trainable_weights
 
 
-def test_transition_table_needs_the_prior_and_the_whole_catalogue():
-    x, y = batch()
-    table = transition_table({"item_ids": x["item_ids"], "targets": y}, NUM_ITEMS, 4)
-    with pytest.raises(ValueError, match="use_transitions"):
-        build().set_catalogue(**catalogue(), transitions=table)
+def test_the_transition_prior_scores_the_whole_catalogue():
+    assert build().transitions is None
     model = build(config={"use_transitions": True})
     with pytest.raises(ValueError, match="whole catalogue"):
         model.score(np.zeros((2, 8), "float32"), item_ids=np.array([2, 3]),
