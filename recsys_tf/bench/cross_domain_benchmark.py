@@ -6,7 +6,8 @@ valid/test lines whose target is in that domain are ranked (the other domain's e
 cross-domain tower) under the published protocol — 999 negatives sampled (seeded) from the
 target's domain — and under full ranking over the target's domain, history masked. Rows:
 most-popular, item-KNN (tuned on validation), ours without the cross-domain tower (the
-single-domain ablation) and ours with it.
+single-domain ablation) and ours with it, one row per seed and, with more than one seed, their
+mean ± std.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from recsys_tf.bench.ranking_benchmark import metrics_of, ranks_of, tune_item_knn
+from recsys_tf.bench.ranking_benchmark import metrics_of, ranks_of, seed_mean_std, tune_item_knn
+from recsys_tf.bench.report import cell
 from recsys_tf.bench.seeded_runs import benchmark_experiment, trained_model
 from recsys_tf.evaluation.full_ranking import popularity_scores
 
@@ -41,6 +43,7 @@ def run_cross_domain_benchmark(*, results_dir: str | Path = "results", seeds: in
         rows["item-knn"] = metrics_of(ranks_of(knn.scorer(), prepared, negatives))
         for cross in (False, True):
             label = "ours" if cross else "ours without cross-domain tower"
+            per_seed = []
             for seed in range(seeds):
                 variant = experiment.replace(model={"use_cross_domain": cross},
                                              train={"seed": seed})
@@ -48,11 +51,14 @@ def run_cross_domain_benchmark(*, results_dir: str | Path = "results", seeds: in
                            f"food-kitchen-{domain}-{'cross' if cross else 'single'}-seed{seed}")
                 run, model = trained_model(variant, run_dir, prepared)
                 row = metrics_of(ranks_of(model_scorer(model), prepared, negatives))
+                per_seed.append(dict(row))
                 row["best_epoch"], row["epochs"] = run["best_epoch"], len(run["history"])
                 rows[f"{label} (seed {seed})"] = row
                 sampled = row.get("sampled_999", {}).get("ndcg@10", float("nan"))
                 log(f"  {label} (seed {seed}): full NDCG@10 {row['full']['ndcg@10']:.4f}, "
                     f"999-sampled NDCG@10 {sampled:.4f}")
+            if seeds > 1:
+                rows[f"{label} (mean ± std, {seeds} seeds)"] = seed_mean_std(per_seed)
         domains[domain] = {"test_targets": int(len(prepared.test["target"])), "rows": rows}
     return {"benchmark": "food-kitchen", "config": base.to_dict(), "domains": domains,
             "seconds": round(time.perf_counter() - started, 1),
@@ -65,8 +71,8 @@ def cross_domain_table(result: dict) -> str:
     for domain, block in result["domains"].items():
         for label, row in block["rows"].items():
             full, sampled = row["full"], row.get("sampled_999")
-            sampled_cells = (f"{sampled['hr@10']:.4f} | {sampled['ndcg@10']:.4f}"
+            sampled_cells = (f"{cell(sampled, 'hr@10')} | {cell(sampled, 'ndcg@10')}"
                              if sampled else "– | –")
             lines.append(f"| {domain} ({block['test_targets']} targets) | {label} | "
-                         f"{full['hr@10']:.4f} | {full['ndcg@10']:.4f} | {sampled_cells} |")
+                         f"{cell(full, 'hr@10')} | {cell(full, 'ndcg@10')} | {sampled_cells} |")
     return "\n".join(lines)

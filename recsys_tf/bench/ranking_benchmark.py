@@ -196,19 +196,30 @@ def _mean_or_none(values: list) -> float | None:
     return round(float(np.mean(values)), 1) if values else None
 
 
-def _mean_std(rows: list[dict]) -> dict:
-    """Per-metric mean and std over seeds (``<metric>_std`` beside each value)."""
-    out = {"metrics": {}, "seeds": len(rows),
-           "best_epoch": [r["best_epoch"] for r in rows],
-           "epochs": [r["epochs"] for r in rows],
-           "seconds_per_epoch": _mean_or_none([r["seconds_per_epoch"] for r in rows]),
-           "eval_seconds": rows[0]["eval_seconds"]}
-    for protocol in rows[0]["metrics"]:
+def seed_mean_std(per_seed: list[dict[str, dict[str, float]]]) -> dict[str, dict[str, float]]:
+    """Per-protocol, per-metric mean and (population) std over seeds' :func:`metrics_of`
+    results, ``<metric>_std`` beside each value (none beside ``count``).
+
+    >>> seed_mean_std([{"full": {"ndcg@10": 0.25, "count": 5}},
+    ...                {"full": {"ndcg@10": 0.75, "count": 5}}])["full"]
+    {'ndcg@10': 0.5, 'ndcg@10_std': 0.25, 'count': 5.0}
+    """
+    out = {}
+    for protocol, first in per_seed[0].items():
         values = {}
-        for key in rows[0]["metrics"][protocol]:
-            column = [r["metrics"][protocol][key] for r in rows]
+        for key in first:
+            column = [metrics[protocol][key] for metrics in per_seed]
             values[key] = float(np.mean(column))
             if key != "count":
                 values[f"{key}_std"] = float(np.std(column))
-        out["metrics"][protocol] = values
+        out[protocol] = values
     return out
+
+
+def _mean_std(rows: list[dict]) -> dict:
+    """The seeds' rows as one: metrics as :func:`seed_mean_std`, epochs listed per seed."""
+    return {"metrics": seed_mean_std([r["metrics"] for r in rows]), "seeds": len(rows),
+            "best_epoch": [r["best_epoch"] for r in rows],
+            "epochs": [r["epochs"] for r in rows],
+            "seconds_per_epoch": _mean_or_none([r["seconds_per_epoch"] for r in rows]),
+            "eval_seconds": rows[0]["eval_seconds"]}

@@ -8,7 +8,12 @@ from pathlib import Path
 import numpy as np
 
 
-def _cell(metrics: dict, key: str) -> str:
+def cell(metrics: dict, key: str) -> str:
+    """One table cell: ``metrics[key]``, with `` ± <key>_std`` where there is one.
+
+    >>> cell({"ndcg@10": 0.12, "ndcg@10_std": 0.02}, "ndcg@10"), cell({}, "mrr")
+    ('0.1200 ± 0.0200', '–')
+    """
     if key not in metrics:
         return "–"
     std = metrics.get(f"{key}_std")
@@ -30,9 +35,9 @@ def markdown_table(result: dict) -> str:
     for label, row in result["rows"].items():
         full = row["metrics"]["full"]
         best = _listed(row.get("best_epoch", "–"))
-        cells = [label, *(_cell(full, k) for k in ("hr@10", "ndcg@10", "hr@20", "ndcg@20",
+        cells = [label, *(cell(full, k) for k in ("hr@10", "ndcg@10", "hr@20", "ndcg@20",
                                                    "mrr")),
-                 *(_cell(row["metrics"][p], "ndcg@10") for p in protocols),
+                 *(cell(row["metrics"][p], "ndcg@10") for p in protocols),
                  (f"{_listed(row['epochs'])} ({best})"
                   + (", capped" if row.get("stopped") == "max_epochs" else "")
                   if "epochs" in row else "–"),
