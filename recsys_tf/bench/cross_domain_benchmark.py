@@ -50,9 +50,10 @@ def run_cross_domain_benchmark(*, results_dir: str | Path = "results", seeds: in
                 run_dir = (Path(results_dir) / "runs" /
                            f"food-kitchen-{domain}-{'cross' if cross else 'single'}-seed{seed}")
                 run, model = trained_model(variant, run_dir, prepared)
-                row = metrics_of(ranks_of(model_scorer(model), prepared, negatives))
-                per_seed.append(dict(row))
-                row["best_epoch"], row["epochs"] = run["best_epoch"], len(run["history"])
+                metrics = metrics_of(ranks_of(model_scorer(model), prepared, negatives))
+                per_seed.append(metrics)
+                row = {**metrics, "best_epoch": run["best_epoch"],
+                       "epochs": len(run["history"])}
                 rows[f"{label} (seed {seed})"] = row
                 sampled = row.get("sampled_999", {}).get("ndcg@10", float("nan"))
                 log(f"  {label} (seed {seed}): full NDCG@10 {row['full']['ndcg@10']:.4f}, "
