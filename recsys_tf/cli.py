@@ -115,8 +115,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--peer-models", help="with --peers: which peers to train, comma-separated "
                                              "(default: SASRec,GRU4Rec)")
     bench.add_argument("--peer-set", action="append", default=[], metavar="KEY=VALUE",
-                       help="ml-100k/beauty: a RecBole setting for the peers, repeatable, e.g. "
-                            "epochs=40 (a cap) or train_batch_size=256; part of the cache key")
+                       help="ml-100k/beauty/food-kitchen: a RecBole setting for the peers, "
+                            "repeatable, e.g. epochs=40 (a cap) or train_batch_size=256; part "
+                            "of the cache key")
     bench.add_argument("--config", help="experiment TOML (default: training/configs/NAME)")
     bench.add_argument("--epochs", type=int, help="override [train] epochs")
     bench.add_argument("--results", default="results", help="results directory")
@@ -156,6 +157,9 @@ def _bench_other(args: argparse.Namespace, log) -> int:
         options = ({"rounds": args.rounds, "peer_models": _peer_models(args.peer_models)}
                    if args.name == "speed" else
                    {"results_dir": args.results, "seeds": args.seeds, "epochs": args.epochs})
+        if args.name == "food-kitchen":
+            options.update(peers=args.peers, peer_models=_peer_models(args.peer_models),
+                           peer_settings=_peer_settings(args.peer_set))
         result = run(config=args.config, log=log, **options)
     results = Path(args.results)
     results.mkdir(parents=True, exist_ok=True)

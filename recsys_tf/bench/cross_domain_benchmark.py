@@ -7,7 +7,8 @@ cross-domain tower) under the published protocol — 999 negatives sampled (seed
 target's domain — and under full ranking over the target's domain, history masked. Rows:
 most-popular, item-KNN (tuned on validation), ours without the cross-domain tower (the
 single-domain ablation) and ours with it, one row per seed and, with more than one seed, their
-mean ± std.
+mean ± std; and the RecBole peers (:mod:`~recsys_tf.bench.peers`), which see the target
+domain's sequences only, cached per domain as ``food-kitchen-<domain>``.
 """
 
 from __future__ import annotations
@@ -16,14 +17,18 @@ import time
 from pathlib import Path
 
 from recsys_tf.bench.ranking_benchmark import metrics_of, ranks_of, seed_mean_std, tune_item_knn
-from recsys_tf.bench.report import cell
+from recsys_tf.bench.report import cell, epochs_cell
 from recsys_tf.bench.seeded_runs import benchmark_experiment, trained_model
 from recsys_tf.evaluation.full_ranking import popularity_scores
 
 
 def run_cross_domain_benchmark(*, results_dir: str | Path = "results", seeds: int = 1,
                                config: str | Path | None = None, epochs: int | None = None,
-                               log=print) -> dict:
+                               peers: bool = False, peer_models: tuple[str, ...] | None = None,
+                               peer_settings: dict | None = None, log=print) -> dict:
+    """Runs the benchmark; ``peers``, ``peer_models`` and ``peer_settings`` as in
+    :func:`~recsys_tf.bench.ranking_benchmark.run_ranking_benchmark`."""
+    from recsys_tf.bench.peers import peer_ranks, peer_summary, side_by_side
     from recsys_tf.evaluation.model_scores import model_scorer
     from recsys_tf.evaluation.protocol import negatives_for_test
     from recsys_tf.training.prepared_data import load_log, prepare_data
@@ -60,6 +65,13 @@ def run_cross_domain_benchmark(*, results_dir: str | Path = "results", seeds: in
                     f"999-sampled NDCG@10 {sampled:.4f}")
             if seeds > 1:
                 rows[f"{label} (mean ± std, {seeds} seeds)"] = seed_mean_std(per_seed)
+        for model, result in side_by_side(
+                prepared, dataset=f"food-kitchen-{domain}", results_dir=results_dir,
+                negatives=negatives, train=peers, models=peer_models, settings=peer_settings,
+                log=log).items():
+            row = {**metrics_of(peer_ranks(result)), **peer_summary(result)}
+            rows[f"RecBole {model}"] = row
+            log(f"  RecBole {model}: full NDCG@10 {row['full']['ndcg@10']:.4f}")
         domains[domain] = {"test_targets": int(len(prepared.test["target"])), "rows": rows}
     return {"benchmark": "food-kitchen", "config": base.to_dict(), "domains": domains,
             "seconds": round(time.perf_counter() - started, 1),
@@ -68,12 +80,14 @@ def run_cross_domain_benchmark(*, results_dir: str | Path = "results", seeds: in
 
 def cross_domain_table(result: dict) -> str:
     lines = ["| domain | model | full HR@10 | full NDCG@10 | 999-sampled HR@10 | "
-             "999-sampled NDCG@10 |", "|---|---|---:|---:|---:|---:|"]
+             "999-sampled NDCG@10 | epochs (best) | measured |",
+             "|---|---|---:|---:|---:|---:|---|---|"]
     for domain, block in result["domains"].items():
         for label, row in block["rows"].items():
             full, sampled = row["full"], row.get("sampled_999")
             sampled_cells = (f"{cell(sampled, 'hr@10')} | {cell(sampled, 'ndcg@10')}"
                              if sampled else "– | –")
             lines.append(f"| {domain} ({block['test_targets']} targets) | {label} | "
-                         f"{cell(full, 'hr@10')} | {cell(full, 'ndcg@10')} | {sampled_cells} |")
+                         f"{cell(full, 'hr@10')} | {cell(full, 'ndcg@10')} | {sampled_cells} | "
+                         f"{epochs_cell(row)} | {row.get('measured', 'this run')} |")
     return "\n".join(lines)

@@ -13,7 +13,7 @@ same benchmark is started again, and a capped run can be continued with a higher
 Example::
 
     result = run_peer(prepared, dataset="ml-100k", model="SASRec", results_dir="results")
-    ranking_metrics(np.array(result["test_ranks"]), ks=(10, 20))
+    ranking_metrics(peer_ranks(result)["full"], ks=(10, 20))
 """
 
 from __future__ import annotations
@@ -132,6 +132,43 @@ def run_peer(prepared: PreparedData, *, dataset: str, model: str, results_dir: s
     cached.write_text(json.dumps(result) + "\n")
     output.unlink()
     return result
+
+
+def side_by_side(prepared: PreparedData, *, dataset: str, results_dir: str | Path,
+                 negatives: dict[str, np.ndarray], train: bool = False,
+                 models: tuple[str, ...] | None = None, settings: dict | None = None,
+                 log=print) -> dict[str, dict]:
+    """Every peer's result on ``prepared`` by model name: trained with ``train`` (only the
+    ``models`` named, default all) where none is cached, read from the cache otherwise. A peer
+    with no result is logged and left out."""
+    results = {}
+    for model in PEER_MODELS:
+        trains = train and (models is None or model in models)
+        result = run_peer(prepared, dataset=dataset, model=model, results_dir=results_dir,
+                          negatives=negatives, cache_only=not trains,
+                          log=lambda line: log(f"  {line}"), **(settings or {}))
+        if result is None:
+            log(f"  {model}: no cached result (run with --peers)")
+        else:
+            results[model] = result
+    return results
+
+
+def peer_ranks(result: dict) -> dict[str, np.ndarray]:
+    """A peer result's test ranks by protocol (``full``, ``sampled_<n>``), keyed as
+    :func:`~recsys_tf.bench.ranking_benchmark.ranks_of` keys ours."""
+    return {"full": np.asarray(result["test_ranks"]),
+            **{f"sampled_{size}": np.asarray(ranks)
+               for size, ranks in result["sampled_test_ranks"].items()}}
+
+
+def peer_summary(result: dict) -> dict:
+    """What a benchmark row keeps of a peer run besides its metrics."""
+    return {"best_epoch": result["best_epoch"], "settings": result["settings"],
+            "epochs": len(result["history"]), "stopped": result["stopped"],
+            "seconds_per_epoch": round(float(np.mean([h["seconds"]
+                                                      for h in result["history"]])), 1),
+            "measured": result["date"], "versions": result["versions"]}
 
 
 def _digest(key: dict) -> str:

@@ -81,7 +81,7 @@ def run_ranking_benchmark(name: str, *, results_dir: str | Path = "results", see
     ``peers`` trains the RecBole peers that have no cached result (``peer_models``, default
     all); otherwise only cached peer results are shown. ``peer_settings`` override RecBole
     settings (e.g. an ``epochs`` cap); they are part of the peers' cache key."""
-    from recsys_tf.bench.peers import PEER_MODELS, run_peer
+    from recsys_tf.bench.peers import peer_ranks, peer_summary, side_by_side
     from recsys_tf.evaluation.model_scores import model_scorer
     from recsys_tf.training.prepared_data import prepare_data
 
@@ -157,25 +157,12 @@ def run_ranking_benchmark(name: str, *, results_dir: str | Path = "results", see
                           ("ours, Platt-scaled (seed 0)", platt),
                           ("ours + logistic-regression fusion (seed 0)", fusion))}
 
-    for model_name in PEER_MODELS:
-        train_peer = peers and (peer_models is None or model_name in peer_models)
-        result = run_peer(prepared, dataset=name, model=model_name, results_dir=results,
-                          negatives=negatives, cache_only=not train_peer,
-                          log=lambda line: log(f"  {line}"), **(peer_settings or {}))
-        if result is None:
-            log(f"  {model_name}: no cached result (run with --peers)")
-            continue
-        peer_ranks = {"full": np.asarray(result["test_ranks"]),
-                      **{f"sampled_{k}": np.asarray(v)
-                         for k, v in result["sampled_test_ranks"].items()}}
+    for model_name, result in side_by_side(
+            prepared, dataset=name, results_dir=results, negatives=negatives, train=peers,
+            models=peer_models, settings=peer_settings, log=log).items():
         label = f"RecBole {model_name}"
-        ranks[label] = peer_ranks
-        rows[label] = {"metrics": metrics_of(peer_ranks), "best_epoch": result["best_epoch"],
-                       "settings": result["settings"],
-                       "epochs": len(result["history"]), "stopped": result["stopped"],
-                       "seconds_per_epoch": round(float(np.mean(
-                           [h["seconds"] for h in result["history"]])), 1),
-                       "measured": result["date"], "versions": result["versions"]}
+        ranks[label] = peer_ranks(result)
+        rows[label] = {"metrics": metrics_of(ranks[label]), **peer_summary(result)}
         curves[label] = [h["val_ndcg@10"] for h in result["history"]]
     return {"benchmark": name, "config": experiment.to_dict(), "seeds": seeds,
             "rows": rows, "curves": curves, "published": PUBLISHED.get(name, []),

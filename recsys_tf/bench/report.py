@@ -25,6 +25,19 @@ def _listed(value) -> str:
     return "/".join(map(str, value)) if isinstance(value, list) else str(value)
 
 
+def epochs_cell(row: dict) -> str:
+    """``epochs (best epoch)`` of a trained row, per seed where listed; ``capped`` for a peer
+    stopped by its epoch cap rather than by early stopping.
+
+    >>> epochs_cell({"epochs": 30, "best_epoch": 30, "stopped": "max_epochs"}), epochs_cell({})
+    ('30 (30), capped', '–')
+    """
+    if "epochs" not in row:
+        return "–"
+    capped = ", capped" if row.get("stopped") == "max_epochs" else ""
+    return f"{_listed(row['epochs'])} ({_listed(row.get('best_epoch', '–'))}){capped}"
+
+
 def markdown_table(result: dict) -> str:
     """The ranking benchmark as a markdown table (test split)."""
     protocols = [p for p in next(iter(result["rows"].values()))["metrics"] if p != "full"]
@@ -34,13 +47,10 @@ def markdown_table(result: dict) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for label, row in result["rows"].items():
         full = row["metrics"]["full"]
-        best = _listed(row.get("best_epoch", "–"))
         cells = [label, *(cell(full, k) for k in ("hr@10", "ndcg@10", "hr@20", "ndcg@20",
                                                    "mrr")),
                  *(cell(row["metrics"][p], "ndcg@10") for p in protocols),
-                 (f"{_listed(row['epochs'])} ({best})"
-                  + (", capped" if row.get("stopped") == "max_epochs" else "")
-                  if "epochs" in row else "–"),
+                 epochs_cell(row),
                  _listed(row.get("seconds_per_epoch") or "– (reused run)"),
                  row.get("measured", "this run")]
         lines.append("| " + " | ".join(str(c) for c in cells) + " |")
