@@ -148,7 +148,7 @@ def side_by_side(prepared: PreparedData, *, dataset: str, results_dir: str | Pat
                           negatives=negatives, cache_only=not trains,
                           log=lambda line: log(f"  {line}"), **(settings or {}))
         if result is None:
-            log(f"  {model}: no cached result (run with --peers)")
+            log(f"  {dataset} {model}: no cached result (run with --peers)")
         else:
             results[model] = result
     return results
