@@ -25,6 +25,9 @@ class CrossDomainTower(keras.layers.Layer):
         hidden_dim: LSTM units.
         text_projection_dim: size of the projected text vector of stream items; 0 = no text.
         dropout: dropout rate on the LSTM input.
+        use_item_ids: give stream items an id embedding; False = the stream is read through
+            its items' text (and event types) only, which needs ``text_projection_dim`` > 0:
+            no table of other-domain ids to fit, so the tower cannot memorise them.
 
     Call arguments:
         inputs: dict with ``item_ids``, ``event_types`` ``[batch, stream_length]``, ``lengths``
@@ -51,7 +54,7 @@ class CrossDomainTower(keras.layers.Layer):
 
     def __init__(self, num_items: int, num_event_types: int, embedding_dim: int = 64,
                  hidden_dim: int = 64, text_projection_dim: int = 0, dropout: float = 0.0,
-                 **kwargs):
+                 use_item_ids: bool = True, **kwargs):
         super().__init__(**kwargs)
         check_positive(num_items=num_items, num_event_types=num_event_types,
                        embedding_dim=embedding_dim, hidden_dim=hidden_dim)
@@ -59,15 +62,20 @@ class CrossDomainTower(keras.layers.Layer):
         if text_projection_dim < 0:
             raise ValueError(f"`text_projection_dim` must be >= 0. Received: "
                              f"text_projection_dim={text_projection_dim}")
+        if not (use_item_ids or text_projection_dim):
+            raise ValueError("`use_item_ids=False` needs `text_projection_dim` > 0 (the tower "
+                             "would see only event types).")
         self.num_items = num_items
         self.num_event_types = num_event_types
         self.embedding_dim = embedding_dim
         self.hidden_dim = hidden_dim
         self.text_projection_dim = text_projection_dim
         self.dropout = dropout
+        self.use_item_ids = use_item_ids
         policy = self.dtype_policy
-        self.item_embedding = keras.layers.Embedding(num_items, embedding_dim, dtype=policy,
-                                                     name="item_embedding")
+        if use_item_ids:
+            self.item_embedding = keras.layers.Embedding(num_items, embedding_dim, dtype=policy,
+                                                         name="item_embedding")
         self.event_type_embedding = keras.layers.Embedding(num_event_types, 8, dtype=policy,
                                                            name="event_type")
         if text_projection_dim:
@@ -78,17 +86,20 @@ class CrossDomainTower(keras.layers.Layer):
                                       name="lstm")
 
     def build(self, input_shape):
-        self.item_embedding.build(input_shape["item_ids"])
+        if self.use_item_ids:
+            self.item_embedding.build(input_shape["item_ids"])
         self.event_type_embedding.build(input_shape["event_types"])
         if self.text_projection_dim:
             self.text_projection.build(input_shape["text_embeddings"])
-        self.lstm.build((None, None, self.embedding_dim + 8 + self.text_projection_dim))
+        self.lstm.build((None, None, self.embedding_dim * self.use_item_ids + 8
+                         + self.text_projection_dim))
         self.built = True
 
     def _event_features(self, inputs):
         """The LSTM input of each stream event (any leading shape)."""
-        parts = [self.item_embedding(inputs["item_ids"]),
-                 self.event_type_embedding(inputs["event_types"])]
+        parts = [self.event_type_embedding(inputs["event_types"])]
+        if self.use_item_ids:
+            parts.insert(0, self.item_embedding(inputs["item_ids"]))
         if self.text_projection_dim:
             parts.append(self.text_projection(
                 ops.cast(inputs["text_embeddings"], self.compute_dtype)))
@@ -119,4 +130,4 @@ class CrossDomainTower(keras.layers.Layer):
         return {**super().get_config(), "num_items": self.num_items,
                 "num_event_types": self.num_event_types, "embedding_dim": self.embedding_dim,
                 "hidden_dim": self.hidden_dim, "text_projection_dim": self.text_projection_dim,
-                "dropout": self.dropout}
+                "dropout": self.dropout, "use_item_ids": self.use_item_ids}

@@ -76,7 +76,8 @@ class DynamicInterestModel(keras.Model):
                 config.num_items, config.num_event_types, embedding_dim=config.embedding_dim,
                 hidden_dim=config.hidden_dim,
                 text_projection_dim=config.embedding_dim if config.text_dim else 0,
-                dropout=drop, name="cross_domain_tower")
+                dropout=drop, use_item_ids=config.cross_domain_item_ids,
+                name="cross_domain_tower")
         fusion = InterestFusion(config.query_dim, mode=config.fusion, dropout=drop,
                                 name="fusion")
         topic_head = None

@@ -27,6 +27,8 @@ class ModelConfig:
         use_topic_interest: the S0 §3.8 topic-interest head and its ``uᵀc`` score term.
         use_time_features: hour / weekday / log-gap features in the behaviour tower.
         use_item_ids: id embeddings in the item tower (off = pure content-based candidates).
+        cross_domain_item_ids: id embeddings of the other domain's items in the cross-domain
+            tower; off = that tower reads them through their text only (needs text).
         tie_item_embeddings: the behaviour tower reads its input item vectors from the item
             tower's id embeddings (one table for input and output, as in GRU4Rec and SASRec);
             needs ``use_behaviour``, ``use_item_ids`` and ``embedding_dim == query_dim``.
@@ -66,6 +68,7 @@ class ModelConfig:
     use_topic_interest: bool = True
     use_time_features: bool = True
     use_item_ids: bool = True
+    cross_domain_item_ids: bool = True
     tie_item_embeddings: bool = False
     use_transitions: bool = False
     max_successors: int = 64
@@ -91,9 +94,9 @@ class ModelConfig:
             raise ValueError("At least one of `use_behaviour`, `use_content`, `use_cross_domain` "
                              "must be on.")
         if not self.text_dim and (self.use_content or self.use_topic_interest
-                                  or not self.use_item_ids):
-            raise ValueError("`use_content`, `use_topic_interest` and `use_item_ids=False` need "
-                             "item text (`text_dim` > 0).")
+                                  or not self.use_item_ids or not self.cross_domain_item_ids):
+            raise ValueError("`use_content`, `use_topic_interest`, `use_item_ids=False` and "
+                             "`cross_domain_item_ids=False` need item text (`text_dim` > 0).")
         if self.tie_item_embeddings and not (self.use_behaviour and self.use_item_ids
                                              and self.embedding_dim == self.query_dim):
             raise ValueError("`tie_item_embeddings` needs `use_behaviour`, `use_item_ids` and "

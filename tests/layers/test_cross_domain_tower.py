@@ -60,6 +60,19 @@ def test_serialization(tmp_path):
     run_serialization_test(make(text_projection_dim=3), stream(), tmp_path)
 
 
+def test_text_only_stream_has_no_id_table():
+    tower = make(text_projection_dim=3, use_item_ids=False)
+    # event type, text projection (2), LSTM (3)
+    run_layer_test(tower, stream(), expected_output_shape=(2, 5, 5),
+                   expected_num_trainable_weights=6)
+    inputs = stream()
+    other_ids = {**inputs, "item_ids": np.where(inputs["item_ids"] > 0, 9, 0)}
+    # the same text under other ids gives the same states: only text and event types count
+    np.testing.assert_allclose(tower(other_ids), tower(inputs), atol=1e-6)
+    with pytest.raises(ValueError, match="use_item_ids"):
+        make(use_item_ids=False)
+
+
 def test_text_dim_checked():
     with pytest.raises(ValueError, match="text_projection_dim"):
         make(text_projection_dim=-1)

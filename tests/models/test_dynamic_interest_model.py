@@ -6,7 +6,8 @@ from tests.models.fixtures import batch, catalogue, tiny_config
 
 SWITCHES = [{}, {"use_content": False, "use_topic_interest": False},
             {"use_behaviour": False, "use_cross_domain": False},
-            {"use_cross_domain": False, "use_time_features": False, "fusion": "concat"}]
+            {"use_cross_domain": False, "use_time_features": False, "fusion": "concat"},
+            {"cross_domain_item_ids": False}]
 
 
 def build(**overrides):
@@ -41,7 +42,7 @@ def test_no_lambda_layers():
     assert not [layer for layer in build().layers if type(layer).__name__ == "Lambda"]
 
 
-@pytest.mark.parametrize("overrides", SWITCHES[:2])
+@pytest.mark.parametrize("overrides", [*SWITCHES[:2], SWITCHES[-1]])
 def test_keras_round_trip(tmp_path, overrides):
     model = build(**overrides)
     run_serialization_test(model, inputs(model), tmp_path)

@@ -11,6 +11,8 @@ def test_round_trip():
 @pytest.mark.parametrize("values, message", [
     ({"use_behaviour": False, "use_content": False}, "At least one"),
     ({"text_dim": 0}, "need item text"),
+    ({"text_dim": 0, "use_content": False, "use_topic_interest": False,
+      "use_cross_domain": True, "cross_domain_item_ids": False}, "cross_domain_item_ids"),
     ({"fusion": "sum"}, "fusion"),
     ({"interest_alpha": 0.0}, "interest_alpha"),
     ({"dropout": 1.0}, "dropout"),
