@@ -77,3 +77,20 @@ def test_text_dim_checked():
     with pytest.raises(ValueError, match="text_projection_dim"):
         make(text_projection_dim=-1)
     assert TEXT_DIM == stream()["text_embeddings"].shape[-1]
+
+
+@pytest.mark.parametrize("use_item_ids", [True, False])
+def test_step_by_step_equals_the_sequence_pass(use_item_ids):
+    tower = make(text_projection_dim=3, use_item_ids=use_item_ids)
+    inputs = stream()
+    full = np.asarray(tower(inputs))
+    states = [np.zeros((2, 5), "float32")] * 2
+    outputs = []
+    for j in range(inputs["item_ids"].shape[1]):
+        event = {k: inputs[k][:, j] for k in ("item_ids", "event_types", "text_embeddings")}
+        output, states = tower.step(event, states)
+        outputs.append(np.asarray(states[0]))
+    # row 0 sees 3 events at main position 2, row 1 sees 1 event at position 0
+    np.testing.assert_allclose(full[0, 2], outputs[2][0], atol=1e-5)
+    np.testing.assert_allclose(full[1, 0], outputs[0][1], atol=1e-5)
+    np.testing.assert_allclose(full[1, 1], outputs[3][1], atol=1e-5)   # padding keeps the state
