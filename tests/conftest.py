@@ -45,12 +45,15 @@ def tiny_run(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def tiny_transition_run(tmp_path_factory) -> Path:
-    """``tiny_run`` with the transition prior (``use_transitions``)."""
+    """``tiny_run`` as ``food-kitchen.toml`` sets its model: the transition prior
+    (``use_transitions``) and the cross tower reading the other domain by text only
+    (``cross_domain_item_ids = false``)."""
     from recsys_tf.training.trainer import train
     from tests.training.tiny_experiment import tiny_experiment
 
     root = tmp_path_factory.mktemp("tiny_transition_run")
-    train(tiny_experiment(root / "cache", epochs=2, model={"use_transitions": True}),
+    train(tiny_experiment(root / "cache", epochs=2,
+                          model={"use_transitions": True, "cross_domain_item_ids": False}),
           root / "run", verbose=0)
     return root / "run"
 

@@ -15,7 +15,11 @@ TOP_K = 5
 
 @pytest.fixture(scope="module", params=["tiny_run", "tiny_transition_run"])
 def served(request):
+    """``tiny_run`` (the cross tower with its id table) and ``tiny_transition_run`` (the
+    prior; the cross tower reads its stream by text only)."""
     run = FinishedRun.load(request.getfixturevalue(request.param))
+    cross = run.model.query_model.get_layer("cross_domain_tower")
+    assert cross.use_item_ids == (request.param == "tiny_run")
     if run.model.transitions is not None:  # whatever validation chose: make the prior count
         run.model.transitions.set_weights_to(log_count=1.0, share=3.0)
     prepared = prepare_data(run.experiment.data, vocabularies=run.vocabularies)
