@@ -1,6 +1,7 @@
 """How often the validation and the test split ask about items that training rarely saw.
 
-Run:  python benchmarks/split_rarity.py [--config training/configs/beauty.toml] [--model RUN]
+Run:  python benchmarks/split_rarity.py [--config training/configs/beauty.toml]
+                                        [--target-domain DOMAIN] [--model RUN]
                                         [--peer results/peers/NAME.json ...] [--item-knn]
                                         [--json]
 
@@ -14,8 +15,10 @@ training count: if the buckets score alike on both splits, the rarer mix explain
 if test is lower within each bucket, it does not. The same for the (last input -> target)
 transition: the share of examples whose pair is a training transition (an input and its
 next-item target somewhere in training), and NDCG@10 for examples whose transition training has seen
-vs not. A run with a fitted transition prior (``use_transitions``) is ranked a second time
-with the prior's weights at 0: the same towers with and without it. Each ``--peer`` (a
+vs not; with a target domain (``food-kitchen.toml``), also for the (last other-domain event ->
+target) pair, a cross-domain transition. A run with a fitted transition prior
+(``use_transitions``) is ranked a second time with the prior's weights at 0: the same towers
+with and without it. Each ``--peer`` (a
 cached RecBole result, which keeps its per-example ranks) and ``--item-knn`` (the benchmark's
 baseline) get the same buckets. For every model, validation
 NDCG@10 re-weighted to test's mix of buckets says how much of the validation-to-test drop the
@@ -49,6 +52,20 @@ def last_inputs(examples: dict[str, np.ndarray]) -> np.ndarray:
     return examples["item_ids"][np.arange(len(lengths)), lengths - 1]
 
 
+def _pair_counts(train_sources: np.ndarray, train_targets: np.ndarray,
+                 sources: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """How many times each (source, target) query pair occurs among the training pairs."""
+    def key(a, b):
+        return (a.astype(np.int64) << 32) | b.astype(np.int64)
+
+    pairs, counts = np.unique(key(train_sources, train_targets), return_counts=True)
+    if not len(pairs):
+        return np.zeros(len(sources), np.int64)
+    query = key(sources, targets)
+    at = np.searchsorted(pairs, query).clip(max=len(pairs) - 1)
+    return np.where((pairs[at] == query) & (sources > 0), counts[at], 0)
+
+
 def seen_transitions(train: dict[str, np.ndarray], examples: dict[str, np.ndarray]
                      ) -> np.ndarray:
     """How many times each example's (last input -> target) pair is a training transition.
@@ -58,15 +75,36 @@ def seen_transitions(train: dict[str, np.ndarray], examples: dict[str, np.ndarra
     ...                          "target": np.array([3, 2, 4])}).tolist()
     [1, 0, 0]
     """
-    def key(a, b):
-        return (a.astype(np.int64) << 32) | b.astype(np.int64)
-
     valid = train["targets"] > 0
-    pairs, counts = np.unique(key(train["item_ids"][valid], train["targets"][valid]),
-                              return_counts=True)
-    query = key(last_inputs(examples), examples["target"])
-    at = np.searchsorted(pairs, query).clip(max=len(pairs) - 1)
-    return np.where(pairs[at] == query, counts[at], 0)
+    return _pair_counts(train["item_ids"][valid], train["targets"][valid],
+                        last_inputs(examples), examples["target"])
+
+
+def seen_cross_transitions(train: dict[str, np.ndarray], examples: dict[str, np.ndarray]
+                           ) -> np.ndarray:
+    """How many times each example's (last other-domain event -> target) pair occurs in
+    training, where a training pair is a target and the last event of the cross-domain stream
+    before it (0 for examples with no such event).
+
+    >>> train = {"targets": np.array([[5, 6, 0]]), "cross_item_ids": np.array([[9, 8]]),
+    ...          "cross_lengths": np.array([[0, 1, 0]])}  # 9 came before 6, nothing before 5
+    >>> seen_cross_transitions(train, {"item_ids": np.array([[5, 0], [5, 0]]),
+    ...                                "target": np.array([6, 5]),
+    ...                                "cross_item_ids": np.array([[9, 8], [8, 0]]),
+    ...                                "cross_lengths": np.array([[1, 0], [1, 0]])}).tolist()
+    [1, 0]
+    """
+    def last_cross(examples, lengths):
+        rows = np.arange(len(lengths))
+        return np.where(lengths > 0, examples["cross_item_ids"][rows, lengths - 1], 0)
+
+    valid = (train["targets"] > 0) & (train["cross_lengths"] > 0)
+    rows, _ = np.nonzero(valid)
+    sources = train["cross_item_ids"][rows, train["cross_lengths"][valid] - 1]
+    position = np.maximum((examples["item_ids"] > 0).sum(axis=1) - 1, 0)
+    lengths = examples["cross_lengths"][np.arange(len(position)), position]
+    return _pair_counts(sources, train["targets"][valid], last_cross(examples, lengths),
+                        examples["target"])
 
 
 BUCKETS = (0, 5, 20)  # lower edges of the training-count buckets
@@ -96,9 +134,13 @@ def bucket_ndcg(ranks: np.ndarray, counts: np.ndarray, edges: tuple[int, ...] = 
 def bucket_keys(prepared, examples: dict[str, np.ndarray]) -> dict[str, tuple]:
     """Per example: the count each bucketing reads, and that bucketing's edges."""
     counts = prepared.popularity
-    return {"last_input": (counts[last_inputs(examples)], BUCKETS),
+    keys = {"last_input": (counts[last_inputs(examples)], BUCKETS),
             "target": (counts[examples["target"]], BUCKETS),
             "transition": (seen_transitions(prepared.train, examples), TRANSITION_BUCKETS)}
+    if "cross_item_ids" in examples:  # a target domain: the other domains' stream
+        keys["cross_transition"] = (seen_cross_transitions(prepared.train, examples),
+                                    TRANSITION_BUCKETS)
+    return keys
 
 
 def at_mix(ranks: np.ndarray, keys: np.ndarray, other_keys: np.ndarray) -> float:
@@ -176,9 +218,10 @@ def peer_ranks(path: str, prepared) -> dict[str, np.ndarray]:
 
 def print_buckets(name: str, buckets: dict) -> None:
     for split in ("valid", "test"):
-        for part in ("last_input", "target", "transition"):
-            what = ("whether training saw the transition" if part == "transition"
-                    else f"the {part.replace('_', ' ')}'s training count")
+        for part in buckets[split]:
+            what = {"transition": "whether training saw the transition",
+                    "cross_transition": "whether training saw the cross-domain transition"
+                    }.get(part, f"the {part.replace('_', ' ')}'s training count")
             cells = ", ".join(f"{bucket}: {b['ndcg@10']:.4f} ({b['targets']})"
                               for bucket, b in buckets[split][part].items())
             print(f"{name}: {split:<6}NDCG@10 by {what}: {cells}")
@@ -193,6 +236,8 @@ def print_buckets(name: str, buckets: dict) -> None:
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--config", default="training/configs/beauty.toml")
+    parser.add_argument("--target-domain",
+                        help="the config's target domain replaced (food-kitchen: food, kitchen)")
     parser.add_argument("--rare", type=int, default=5, help="fewer training targets = rare")
     parser.add_argument("--model", help="a finished run on this data: NDCG@10 per bucket")
     parser.add_argument("--peer", action="append", default=[],
@@ -212,7 +257,10 @@ def main(argv: list[str] | None = None) -> dict:
         from recsys_tf.training.finished_run import FinishedRun
 
         run = FinishedRun.load(args.model)
-    prepared = prepare_data(ExperimentConfig.load(args.config).data,
+    experiment = ExperimentConfig.load(args.config)
+    if args.target_domain:
+        experiment = experiment.replace(data={"target_domain": args.target_domain})
+    prepared = prepare_data(experiment.data,
                             vocabularies=run.vocabularies if run else None)
     if run and run.model.config.num_items != prepared.num_items:
         raise ValueError(f"{args.model}: the model has {run.model.config.num_items} items, "
@@ -223,9 +271,12 @@ def main(argv: list[str] | None = None) -> dict:
               for split, examples in (("valid", prepared.valid), ("test", prepared.test))}
     keys = split_keys(prepared)
     for split in ("valid", "test"):
-        seen = keys[split]["transition"][0]
-        result[split]["transition"] = {"share_seen": float((seen > 0).mean()),
-                                       "mean_count": float(seen.mean())}
+        for part in ("transition", "cross_transition"):
+            if part not in keys[split]:
+                continue
+            seen = keys[split][part][0]
+            result[split][part] = {"share_seen": float((seen > 0).mean()),
+                                   "mean_count": float(seen.mean())}
     ranked = {}
     if run:
         from recsys_tf.evaluation.model_scores import model_scorer
@@ -252,8 +303,10 @@ def main(argv: list[str] | None = None) -> dict:
         print(f"times each item is a training target; rare = fewer than {args.rare}")
         for split in ("valid", "test"):
             for part, values in result[split].items():
-                if part == "transition":
-                    print(f"{split:<6}(last input -> target) is a training transition: "
+                if part.endswith("transition"):
+                    pair = ("last input" if part == "transition"
+                            else "last other-domain event")
+                    print(f"{split:<6}({pair} -> target) is a training transition: "
                           f"{values['share_seen']:.3f} (mean count {values['mean_count']:.3f})")
                     continue
                 print(f"{split:<6}{part:<11} median {values['median_count']:>5.1f}  "
