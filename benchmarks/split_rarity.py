@@ -18,11 +18,10 @@ next-item target somewhere in training), and NDCG@10 for examples whose transiti
 vs not; with a target domain (``food-kitchen.toml``), also for the (last other-domain event ->
 target) pair, a cross-domain transition. A run with a fitted transition prior
 (``use_transitions``) is ranked a second time with the prior's weights at 0: the same towers
-with and without it. Each ``--peer`` (a
-cached RecBole result, which keeps its per-example ranks) and ``--item-knn`` (the benchmark's
-baseline) get the same buckets. For every model, validation
-NDCG@10 re-weighted to test's mix of buckets says how much of the validation-to-test drop the
-mix accounts for.
+with and without it. Each ``--peer`` (a cached RecBole result, which keeps its per-example
+ranks) and ``--item-knn`` (the benchmark's baseline) get the same buckets. For every model,
+validation NDCG@10 re-weighted to test's mix of buckets says how much of the
+validation-to-test drop the mix accounts for.
 """
 
 from __future__ import annotations
@@ -94,17 +93,14 @@ def seen_cross_transitions(train: dict[str, np.ndarray], examples: dict[str, np.
     ...                                "cross_lengths": np.array([[1, 0], [1, 0]])}).tolist()
     [1, 0]
     """
-    def last_cross(examples, lengths):
-        rows = np.arange(len(lengths))
-        return np.where(lengths > 0, examples["cross_item_ids"][rows, lengths - 1], 0)
-
     valid = (train["targets"] > 0) & (train["cross_lengths"] > 0)
     rows, _ = np.nonzero(valid)
     sources = train["cross_item_ids"][rows, train["cross_lengths"][valid] - 1]
-    position = np.maximum((examples["item_ids"] > 0).sum(axis=1) - 1, 0)
-    lengths = examples["cross_lengths"][np.arange(len(position)), position]
-    return _pair_counts(sources, train["targets"][valid], last_cross(examples, lengths),
-                        examples["target"])
+    every = np.arange(len(examples["target"]))
+    last = np.maximum((examples["item_ids"] > 0).sum(axis=1) - 1, 0)  # the last input
+    lengths = examples["cross_lengths"][every, last]
+    queries = np.where(lengths > 0, examples["cross_item_ids"][every, lengths - 1], 0)
+    return _pair_counts(sources, train["targets"][valid], queries, examples["target"])
 
 
 BUCKETS = (0, 5, 20)  # lower edges of the training-count buckets
