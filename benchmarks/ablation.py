@@ -1,13 +1,22 @@
-"""What each tower adds: validation NDCG@10 of the model with towers switched on one by one.
+"""What each tower, or any change to a config, adds: validation and test NDCG@10 per variant.
 
 Run:  python benchmarks/ablation.py --config training/configs/beauty.toml [--epochs 8]
       python benchmarks/ablation.py --config training/configs/synthetic.toml
+      python benchmarks/ablation.py --config training/configs/ml-100k.toml --seeds 3 \\
+          --variant 'dropout 0.4={"model": {"dropout": 0.4}}' \\
+          --variant 'length 100={"data": {"max_length": 100}}'
 
-Variants (each trained from the same seed with early stopping on validation NDCG@10, full
-ranking, history masked): behaviour tower only; + content tower (BERT titles, also in the item
-tower); + topic-interest head (S0 §3.8); + cross-domain tower (only for data with a
-``target_domain``). The data is prepared once and shared. Writes ``results/ablation-<name>.json``
-and prints a markdown table.
+Without ``--variant`` the variants are the towers switched on one by one: behaviour tower only;
++ content tower (BERT titles, also in the item tower); + topic-interest head (S0 §3.8);
++ cross-domain tower (only for data with a ``target_domain``). With ``--variant NAME=JSON``
+(repeatable) they are the config as it is and each change, JSON holding the changed fields of
+its sections (``model``, ``data``, ``train``). Each variant is trained from seeds 0..N-1
+(``--seeds``) with early stopping on validation NDCG@10 (full ranking, history masked); the data
+is prepared once per distinct ``data`` section and shared. The table gives each variant's mean
+over seeds of validation NDCG@10 and HR@10 (after the transition prior where the config fits
+one) and of test NDCG@10, and marks the best mean validation: what a choice made on validation
+alone picks.
+Writes ``results/ablation-<config name>.json`` (every seed's figures) and prints the table.
 """
 
 from __future__ import annotations
@@ -19,23 +28,72 @@ import tempfile
 import time
 from pathlib import Path
 
-VARIANTS = [
-    ("behaviour", {"use_content": False, "use_topic_interest": False,
-                   "use_cross_domain": False}),
-    ("+ content", {"use_content": True, "use_topic_interest": False, "use_cross_domain": False}),
-    ("+ topic interest", {"use_content": True, "use_topic_interest": True,
-                          "use_cross_domain": False}),
-    ("+ cross-domain", {"use_content": True, "use_topic_interest": True,
-                        "use_cross_domain": True}),
+import numpy as np
+
+TOWERS = [
+    ("behaviour", {"model": {"use_content": False, "use_topic_interest": False,
+                             "use_cross_domain": False}}),
+    ("+ content", {"model": {"use_content": True, "use_topic_interest": False,
+                             "use_cross_domain": False}}),
+    ("+ topic interest", {"model": {"use_content": True, "use_topic_interest": True,
+                                    "use_cross_domain": False}}),
+    ("+ cross-domain", {"model": {"use_content": True, "use_topic_interest": True,
+                                  "use_cross_domain": True}}),
 ]
+AS_CONFIGURED = "as configured"
+
+
+def parse_variant(text: str) -> tuple[str, dict]:
+    """``NAME=JSON`` -> ``(NAME, changes)``; JSON maps config sections to changed fields.
+
+    >>> parse_variant('dropout 0.4={"model": {"dropout": 0.4}}')
+    ('dropout 0.4', {'model': {'dropout': 0.4}})
+    >>> parse_variant('x={"optim": {}}')
+    Traceback (most recent call last):
+    ...
+    ValueError: --variant 'x': unknown sections ['optim'] (use model, data, train)
+    """
+    name, sep, body = text.partition("=")
+    if not sep or not name.strip():
+        raise ValueError(f"--variant {text!r}: expected NAME=JSON")
+    try:
+        changes = json.loads(body)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"--variant {name!r}: its JSON does not parse: {error}") from None
+    if not isinstance(changes, dict) or not all(isinstance(v, dict) for v in changes.values()):
+        raise ValueError(f"--variant {name!r}: JSON must map sections to objects of fields")
+    unknown = sorted(set(changes) - {"model", "data", "train"})
+    if unknown:
+        raise ValueError(f"--variant {name!r}: unknown sections {unknown} (use model, data, train)")
+    return name.strip(), changes
+
+
+def summarise(name: str, seeds: list[dict]) -> dict:
+    """One variant's row: the per-seed figures and their mean (test also its population std).
+
+    >>> row = summarise("v", [{"valid_ndcg@10": 0.1, "test_ndcg@10": 0.2},
+    ...                       {"valid_ndcg@10": 0.3, "test_ndcg@10": 0.4}])
+    >>> [round(row[k], 3) for k in ("valid_ndcg@10", "test_ndcg@10", "test_ndcg@10_std")]
+    [0.2, 0.3, 0.1]
+    """
+    test = [s["test_ndcg@10"] for s in seeds]
+    means = {key: float(np.mean([s[key] for s in seeds]))
+             for key in ("valid_ndcg@10", "valid_hr@10") if key in seeds[0]}
+    return {"variant": name, "seeds": seeds, **means,
+            "test_ndcg@10": float(np.mean(test)), "test_ndcg@10_std": float(np.std(test))}
 
 
 def main(argv: list[str] | None = None) -> list[dict]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--config", default="training/configs/beauty.toml")
     parser.add_argument("--epochs", type=int, default=None, help="cap on epochs per variant")
+    parser.add_argument("--seeds", type=int, default=1, help="training seeds per variant")
+    parser.add_argument("--variant", action="append", default=[], metavar="NAME=JSON",
+                        help="a config change to compare with the config as it is (repeatable)")
     parser.add_argument("--output", default="results")
     args = parser.parse_args(argv)
+    variants = ([(AS_CONFIGURED, {})] + [parse_variant(v) for v in args.variant]
+                if args.variant else TOWERS)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
     from recsys_tf.training.experiment_config import ExperimentConfig
@@ -45,34 +103,47 @@ def main(argv: list[str] | None = None) -> list[dict]:
     experiment = ExperimentConfig.load(args.config)
     if args.epochs:
         experiment = experiment.replace(train={"epochs": args.epochs})
-    prepared = prepare_data(experiment.data)
     cross = experiment.data.target_domain is not None
+    prepared_by_data = {}
     rows = []
-    for name, switches in VARIANTS:
-        if switches["use_cross_domain"] and not cross:
+    for name, changes in variants:
+        if not cross and changes.get("model", {}).get("use_cross_domain"):
             continue
-        variant = experiment.replace(model=switches)
-        started = time.perf_counter()
-        with tempfile.TemporaryDirectory() as run_dir:
-            metrics = train(variant, Path(run_dir), prepared=prepared, verbose=2)
-        rows.append({"variant": name, "valid_ndcg@10": metrics["valid"]["model"]["ndcg@10"],
-                     "valid_hr@10": metrics["valid"]["model"]["hr@10"],
-                     "test_ndcg@10": metrics["test"]["model"]["ndcg@10"],
-                     "best_epoch": metrics["best_epoch"], "epochs": len(metrics["history"]),
-                     "seconds": round(time.perf_counter() - started, 1)})
-        print(json.dumps(rows[-1]), flush=True)
+        variant = experiment.replace(**changes)
+        data_key = json.dumps(variant.to_dict()["data"], sort_keys=True)
+        if data_key not in prepared_by_data:
+            prepared_by_data[data_key] = prepare_data(variant.data)
+        seeds = []
+        for seed in range(args.seeds):
+            started = time.perf_counter()
+            with tempfile.TemporaryDirectory() as run_dir:
+                metrics = train(variant.replace(train={"seed": seed}), Path(run_dir),
+                                prepared=prepared_by_data[data_key], verbose=2)
+            seeds.append({
+                "seed": seed, "valid_ndcg@10": metrics["valid"]["model"]["ndcg@10"],
+                "valid_hr@10": metrics["valid"]["model"]["hr@10"],
+                "test_ndcg@10": metrics["test"]["model"]["ndcg@10"],
+                "best_epoch": metrics["best_epoch"], "epochs": len(metrics["history"]),
+                "seconds": round(time.perf_counter() - started, 1)})
+            print(json.dumps({"variant": name, **seeds[-1]}), flush=True)
+        rows.append({**summarise(name, seeds), "changes": changes})
     popularity = metrics["test"]["popularity"]
     out = Path(args.output)
     out.mkdir(parents=True, exist_ok=True)
-    result = {"config": args.config, "epochs_cap": args.epochs, "variants": rows,
-              "popularity_test_ndcg@10": popularity["ndcg@10"]}
+    result = {"config": args.config, "epochs_cap": args.epochs, "seeds": args.seeds,
+              "variants": rows, "popularity_test_ndcg@10": popularity["ndcg@10"]}
     (out / f"ablation-{Path(args.config).stem}.json").write_text(json.dumps(result, indent=2))
-    print("\n| variant | valid NDCG@10 | valid HR@10 | test NDCG@10 | best epoch |\n"
+    chosen = max(rows, key=lambda row: row["valid_ndcg@10"])["variant"]
+    print(f"\n{args.config}, mean over {args.seeds} seed(s); * = best validation\n"
+          "| variant | valid NDCG@10 | valid HR@10 | test NDCG@10 | best epoch |\n"
           "|---|---|---|---|---|")
     for row in rows:
-        print(f"| {row['variant']} | {row['valid_ndcg@10']:.4f} | {row['valid_hr@10']:.4f} | "
-              f"{row['test_ndcg@10']:.4f} | {row['best_epoch']}/{row['epochs']} |")
-    print(f"| most popular (test) | | | {popularity['ndcg@10']:.4f} | |")
+        mark = " *" if row["variant"] == chosen else ""
+        std = f" ± {row['test_ndcg@10_std']:.4f}" if args.seeds > 1 else ""
+        epochs = ", ".join(f"{s['best_epoch']}/{s['epochs']}" for s in row["seeds"])
+        print(f"| {row['variant']}{mark} | {row['valid_ndcg@10']:.4f} | "
+              f"{row['valid_hr@10']:.4f} | {row['test_ndcg@10']:.4f}{std} | {epochs} |")
+    print(f"| most popular | | | {popularity['ndcg@10']:.4f} | |")
     return rows
 
 
