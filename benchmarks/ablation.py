@@ -28,8 +28,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-
 TOWERS = [
     ("behaviour", {"model": {"use_content": False, "use_topic_interest": False,
                              "use_cross_domain": False}}),
@@ -69,18 +67,19 @@ def parse_variant(text: str) -> tuple[str, dict]:
 
 
 def summarise(name: str, seeds: list[dict]) -> dict:
-    """One variant's row: the per-seed figures and their mean (test also its population std).
+    """One variant's row: the per-seed figures, and the mean and population std over seeds of
+    each validation and test figure (:func:`~recsys_tf.bench.ranking_benchmark.seed_mean_std`).
 
     >>> row = summarise("v", [{"valid_ndcg@10": 0.1, "test_ndcg@10": 0.2},
     ...                       {"valid_ndcg@10": 0.3, "test_ndcg@10": 0.4}])
     >>> [round(row[k], 3) for k in ("valid_ndcg@10", "test_ndcg@10", "test_ndcg@10_std")]
     [0.2, 0.3, 0.1]
     """
-    test = [s["test_ndcg@10"] for s in seeds]
-    means = {key: float(np.mean([s[key] for s in seeds]))
-             for key in ("valid_ndcg@10", "valid_hr@10") if key in seeds[0]}
-    return {"variant": name, "seeds": seeds, **means,
-            "test_ndcg@10": float(np.mean(test)), "test_ndcg@10_std": float(np.std(test))}
+    from recsys_tf.bench.ranking_benchmark import seed_mean_std
+
+    figures = [{"row": {key: value for key, value in seed.items()
+                        if key.startswith(("valid_", "test_"))}} for seed in seeds]
+    return {"variant": name, "seeds": seeds, **seed_mean_std(figures)["row"]}
 
 
 def main(argv: list[str] | None = None) -> list[dict]:
