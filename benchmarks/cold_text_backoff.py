@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> dict:
     from recsys_tf.evaluation.ranking_metrics import ranking_metrics
     from recsys_tf.training.prepared_data import prepare_data
 
-    experiment = benchmark_experiment(args.config, args.config, args.epochs)
+    experiment = benchmark_experiment(None, args.config, args.epochs)
     prepared = prepare_data(experiment.data)
     view, held_out = hold_out_items(prepared)
     run_dir = Path(args.results) / "runs" / f"cold-start-seed{args.seed}"
@@ -89,10 +89,12 @@ def main(argv: list[str] | None = None) -> dict:
     score_fn = model_scorer(model)
     similarity_fn = recent_text_scorer(prepared.item_text, args.recent)
 
-    ranks = {}
-    for split, history in (("valid", prepared.valid_history), ("test", prepared.test_history)):
-        examples = {**getattr(prepared, split),
-                    "row": np.arange(len(getattr(prepared, split)["target"]))}
+    splits = {"valid": (prepared.valid, prepared.valid_history),
+              "test": (prepared.test, prepared.test_history)}
+    ranks, cold = {}, {}
+    for split, (examples, history) in splits.items():
+        cold[split] = held_out[examples["target"]]
+        examples = {**examples, "row": np.arange(len(examples["target"]))}
         base = cached_scores(score_fn, examples)
         similarity = cached_scores(similarity_fn, examples)
         for weight, offset in itertools.product(WEIGHTS, OFFSETS):
@@ -101,7 +103,6 @@ def main(argv: list[str] | None = None) -> dict:
                 candidate_mask=prepared.candidate_mask, history=history)
         del base, similarity
 
-    cold = {split: held_out[getattr(prepared, split)["target"]] for split in ("valid", "test")}
     rows = []
     for weight, offset in itertools.product(WEIGHTS, OFFSETS):
         valid, test = ranks["valid", weight, offset], ranks["test", weight, offset]
