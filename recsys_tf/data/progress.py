@@ -1,9 +1,15 @@
-"""Progress bars for reads that take more than a moment (tqdm, shown after one second)."""
+"""Progress output: interactive bars on a terminal, one plain line per step in a job's log.
+
+A training job's stdout is usually a file, where a redrawn bar leaves carriage returns and colour
+codes behind. :func:`interactive` decides once for every writer in the package: tqdm bars (shown
+after one second) and Keras' ``verbose`` (:func:`keras_verbose`).
+"""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import sys
 from collections.abc import Iterator
 from typing import BinaryIO
 
@@ -13,10 +19,20 @@ from tqdm.auto import tqdm
 PROGRESS_DELAY_S = 1.0
 
 
+def interactive() -> bool:
+    """True when stdout and stderr are both terminals, so bars may redraw their line."""
+    return all(stream is not None and stream.isatty() for stream in (sys.stdout, sys.stderr))
+
+
+def keras_verbose() -> int:
+    """Keras ``fit`` verbosity: the redrawn bar (1) on a terminal, one line per epoch (2) else."""
+    return 1 if interactive() else 2
+
+
 def progress_bar(total: int | None, desc: str, unit: str = "it", **kwargs) -> tqdm:
     """A tqdm bar on stderr that stays hidden for quick work and in non-interactive logs."""
     return tqdm(total=total, desc=desc, unit=unit, delay=PROGRESS_DELAY_S, leave=False,
-                disable=None, dynamic_ncols=True, **kwargs)
+                disable=not interactive(), dynamic_ncols=True, **kwargs)
 
 
 @contextlib.contextmanager

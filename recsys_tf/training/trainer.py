@@ -14,6 +14,7 @@ import keras
 
 from recsys_tf.data.encoding import Vocabularies
 from recsys_tf.data.pipeline import epoch_dataset
+from recsys_tf.data.progress import keras_verbose
 from recsys_tf.models import ModelConfig, TwoTowerModel
 from recsys_tf.training.experiment_config import ExperimentConfig, TrainConfig
 from recsys_tf.training.finetune_adam import FineTuneAdam
@@ -100,7 +101,7 @@ def make_optimizer(settings: TrainConfig, model: TwoTowerModel) -> keras.optimiz
 
 def train(experiment: ExperimentConfig, output_dir: str | Path, *, epochs: int | None = None,
           strategy: str | None = None, warm_start: str | Path | None = None,
-          verbose: str | int = "auto", prepared: PreparedData | None = None) -> dict:
+          verbose: int | None = None, prepared: PreparedData | None = None) -> dict:
     """Trains (or resumes) a run; returns the metrics also written to ``metrics.json``.
 
     Args:
@@ -111,7 +112,8 @@ def train(experiment: ExperimentConfig, output_dir: str | Path, *, epochs: int |
         strategy: overrides ``[train] strategy``.
         warm_start: a finished run directory: start from its weights and vocabularies (the
             feedback loop: continue on newer events; their unknown items map to OOV).
-        verbose: Keras progress bar setting.
+        verbose: Keras ``fit`` verbosity (default: a bar on a terminal, a line per epoch in
+            a log; :func:`~recsys_tf.data.progress.keras_verbose`).
         prepared: already prepared data (tests, benchmarks); else prepared from the config.
     """
     from recsys_tf.evaluation.run_report import evaluate_prepared
@@ -159,7 +161,7 @@ def train(experiment: ExperimentConfig, output_dir: str | Path, *, epochs: int |
                      checkpoint, keras.callbacks.TensorBoard(str(output / "logs"))]
         model.fit(dataset, epochs=settings.epochs, initial_epoch=first_epoch,
                   steps_per_epoch=steps, callbacks=callbacks, shuffle=False,
-                  verbose=verbose)
+                  verbose=keras_verbose() if verbose is None else verbose)
     train_seconds = time.perf_counter() - started
     model.load_weights(output / "checkpoints" / "best.weights.h5")
     prior = fit_prior(model, prepared, settings.eval_batch_size)

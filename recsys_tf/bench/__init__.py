@@ -1,1 +1,0 @@
-"""Benchmarks: ``recsys-tf bench NAME`` (ours vs baselines vs RecBole peers)."""
