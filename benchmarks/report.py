@@ -1,8 +1,7 @@
-"""Benchmark output: a markdown table, the JSON and PNG plots under the results directory."""
+"""Benchmark tables (markdown cells) and plots (PNG, matplotlib from the ``[bench]`` extra)."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -69,26 +68,21 @@ def markdown_table(result: dict) -> str:
     return "\n".join(lines)
 
 
-def write_report(result: dict, results_dir: str | Path) -> dict[str, Path]:
-    """Writes ``<name>.json``, ``<name>.md`` and the PNG plots; returns their paths."""
-    results = Path(results_dir)
-    results.mkdir(parents=True, exist_ok=True)
+def ranking_plots(result: dict) -> dict:
+    """The ranking benchmark's plots for :func:`~benchmarks.results_files.write_results`:
+    validation curves per epoch and test HR@K for K = 1..50."""
     name = result["benchmark"]
-    paths = {"json": results / f"{name}.json", "md": results / f"{name}.md"}
-    paths["json"].write_text(json.dumps(result, indent=1) + "\n")
-    paths["md"].write_text(f"# {name}\n\n{markdown_table(result)}\n\nTest split, full ranking "
-                           "(history masked, ties against the target) unless noted; "
-                           f"{result['seconds']} s in all.\n")
+    plots = {}
     if result.get("curves"):
-        paths["curves"] = _line_plot(results / f"{name}-curves.png", result["curves"],
-                                     "epoch", "validation NDCG@10", f"{name}: training curves")
+        plots["curves"] = lambda path: line_plot(path, result["curves"], "epoch",
+                                                 "validation NDCG@10", f"{name}: training curves")
     if result.get("hit_rate_at_k"):
-        paths["k"] = _line_plot(results / f"{name}-hr-at-k.png", result["hit_rate_at_k"],
-                                "K", "HR@K (test, full ranking)", f"{name}: HR vs K")
-    return paths
+        plots["hr-at-k"] = lambda path: line_plot(path, result["hit_rate_at_k"], "K",
+                                                  "HR@K (test, full ranking)", f"{name}: HR vs K")
+    return plots
 
 
-def _line_plot(path: Path, series: dict[str, list[float]], xlabel: str, ylabel: str,
+def line_plot(path: Path, series: dict[str, list[float]], xlabel: str, ylabel: str,
                title: str) -> Path:
     """One line per entry of ``series`` (x = 1, 2, ...), saved as a PNG."""
     import matplotlib

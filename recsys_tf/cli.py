@@ -5,7 +5,7 @@ Subcommands: ``data inspect``, ``train``, ``evaluate``, ``bench``, ``export``, `
 
 Example::
 
-    recsys-tf train --config training/configs/synthetic.toml --output runs/synthetic
+    recsys-tf train --config synthetic --output runs/synthetic
     recsys-tf evaluate --model runs/synthetic --json
     recsys-tf export --model runs/synthetic --base-path exports/recsys
     recsys-tf query recommend --target localhost:8500 --inputs '{"item_ids": [["a", "b"]], ...}'
@@ -18,9 +18,14 @@ Example::
 from __future__ import annotations
 
 import argparse
+import contextlib
+import dataclasses
 import json
+import os
 import sys
 
+from recsys_tf import __version__
+from recsys_tf.configs import built_in_configs
 from recsys_tf.data.loaders import FORMATS
 from recsys_tf.data.report import DataError
 
@@ -28,6 +33,7 @@ from recsys_tf.data.report import DataError
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="recsys-tf", description=(
         "Dynamic interest modelling for recommender systems (Keras 3 / TensorFlow)."))
+    parser.add_argument("--version", action="version", version=f"recsys-tf {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
 
     data = commands.add_parser("data", help="read, validate and describe datasets")
@@ -49,21 +55,26 @@ def build_parser() -> argparse.ArgumentParser:
     inspect.set_defaults(handler=_data_inspect)
 
     train = commands.add_parser("train", help="train (or resume) a model from a TOML config")
-    train.add_argument("--config", required=True, help="experiment TOML (training/configs/)")
+    train.add_argument("--config", required=True,
+                       help="experiment TOML, or a built-in config: "
+                            + ", ".join(built_in_configs()))
     train.add_argument("--output", help="run directory (default: runs/<config name>); an "
                                         "existing run of the same config resumes")
     train.add_argument("--strategy", help="auto | one | mirrored | multiworker (overrides "
                                           "[train] strategy)")
     train.add_argument("--epochs", type=int, help="overrides [train] epochs")
     train.add_argument("--warm-start", help="a finished run directory to continue from")
-    train.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    train.add_argument("--data-path", help="overrides [data] path (the dataset file or folder)")
+    train.add_argument("--json", action="store_true",
+                       help="print the metrics as one JSON document (logs go to stderr)")
     train.set_defaults(handler=_train)
 
     evaluate = commands.add_parser(
         "evaluate", help="test HR/NDCG@10,20 and MRR of a trained model and of popularity, "
         "full ranking and 100/999 sampled negatives")
     evaluate.add_argument("--model", required=True, help="a run directory with model.keras")
-    evaluate.add_argument("--config", help="experiment TOML (default: the run's own)")
+    evaluate.add_argument("--config", help="experiment TOML or built-in name (default: the "
+                                           "run's own)"),
     evaluate.add_argument("--json", action="store_true", help="print one JSON object")
     evaluate.set_defaults(handler=_evaluate)
 
@@ -105,117 +116,25 @@ def build_parser() -> argparse.ArgumentParser:
     index.set_defaults(handler=_retrieval_index)
 
     bench = commands.add_parser(
-        "bench", help="benchmark ours vs baselines (vs RecBole peers) on one protocol")
-    bench.add_argument("name", choices=["ml-100k", "beauty", "food-kitchen", "cold-start",
-                                        "speed", "drift", "serving"],
-                       help="which benchmark")
-    bench.add_argument("--seeds", type=int, default=1, help="training seeds (mean ± std)")
-    bench.add_argument("--peers", action="store_true",
-                       help="train the RecBole peers when no cached result fits (slow)")
-    bench.add_argument("--peer-models", help="with --peers: which peers to train, comma-separated "
-                                             "(default: SASRec,GRU4Rec)")
-    bench.add_argument("--peer-set", action="append", default=[], metavar="KEY=VALUE",
-                       help="ml-100k/beauty/food-kitchen: a RecBole setting for the peers, "
-                            "repeatable, e.g. epochs=40 (a cap) or train_batch_size=256; part "
-                            "of the cache key")
-    bench.add_argument("--config", help="experiment TOML (default: training/configs/NAME)")
-    bench.add_argument("--epochs", type=int, help="override [train] epochs")
-    bench.add_argument("--results", default="results", help="results directory")
-    bench.add_argument("--rounds", type=int, default=2,
-                       help="speed: A/B rounds (one epoch of ours and of each peer per round)")
-    bench.add_argument("--calls", type=int, default=1000,
-                       help="serving: timed requests per measurement")
-    bench.add_argument("--model", help="serving: a finished run (default: random weights at "
-                                       "Beauty sizes)")
-    bench.add_argument("--json", action="store_true", help="print the result as JSON")
+        "bench", add_help=False, help="benchmark ours vs baselines (vs RecBole peers) on one "
+        "protocol; needs the [bench] extra (`recsys-tf bench --help` lists the benchmarks)")
+    bench.add_argument("arguments", nargs=argparse.REMAINDER,
+                       help="NAME [options] of `benchmarks.command`")
     bench.set_defaults(handler=_bench)
     return parser
 
 
-def _bench_other(args: argparse.Namespace, log) -> int:
-    """drift, food-kitchen, cold-start, speed, serving: one result -> NAME.json / NAME.md."""
-    from pathlib import Path
+def _bench(args: argparse.Namespace) -> Report:
+    try:
+        import matplotlib  # noqa: F401  (the [bench] extra)
 
-    if args.name == "serving":
-        from recsys_tf.bench.serving_benchmark import run_serving_benchmark as run
-        from recsys_tf.bench.serving_benchmark import serving_table as table
-
-        result = run(calls=args.calls, model_dir=args.model, log=lambda _: None)
-    else:
-        if args.name == "drift":
-            from recsys_tf.bench.drift_benchmark import drift_table as table
-            from recsys_tf.bench.drift_benchmark import run_drift_benchmark as run
-        elif args.name == "food-kitchen":
-            from recsys_tf.bench.cross_domain_benchmark import cross_domain_table as table
-            from recsys_tf.bench.cross_domain_benchmark import run_cross_domain_benchmark as run
-        elif args.name == "speed":
-            from recsys_tf.bench.speed_benchmark import run_speed_benchmark as run
-            from recsys_tf.bench.speed_benchmark import speed_table as table
-        else:
-            from recsys_tf.bench.cold_start_benchmark import cold_start_table as table
-            from recsys_tf.bench.cold_start_benchmark import run_cold_start_benchmark as run
-        options = ({"rounds": args.rounds, "peer_models": _peer_models(args.peer_models)}
-                   if args.name == "speed" else
-                   {"results_dir": args.results, "seeds": args.seeds, "epochs": args.epochs})
-        if args.name == "food-kitchen":
-            options.update(peers=args.peers, peer_models=_peer_models(args.peer_models),
-                           peer_settings=_peer_settings(args.peer_set))
-        result = run(config=args.config, log=log, **options)
-    results = Path(args.results)
-    results.mkdir(parents=True, exist_ok=True)
-    (results / f"{args.name}.json").write_text(json.dumps(result, indent=1) + "\n")
-    (results / f"{args.name}.md").write_text(f"# {args.name}\n\n{table(result)}\n")
-    print(json.dumps(result, indent=2) if args.json else table(result))
-    return 0
-
-
-def _peer_models(value: str | None) -> tuple[str, ...] | None:
-    from recsys_tf.bench.peers import PEER_MODELS
-
-    if value is None:
-        return None
-    names = tuple(name.strip() for name in value.split(",") if name.strip())
-    unknown = sorted(set(names) - set(PEER_MODELS))
-    if unknown:
-        raise ValueError(f"--peer-models: unknown {unknown}; choose from {list(PEER_MODELS)}")
-    return names
-
-
-def _peer_settings(pairs: list[str]) -> dict:
-    """``["epochs=40", "learning_rate=0.002"]`` -> ``{"epochs": 40, "learning_rate": 0.002}``
-    (values parsed as JSON, else kept as strings)."""
-    settings = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip():
-            raise ValueError(f"--peer-set takes KEY=VALUE. Received: {pair!r}")
-        try:
-            settings[key.strip()] = json.loads(value)
-        except json.JSONDecodeError:
-            settings[key.strip()] = value
-    return settings
-
-
-def _bench(args: argparse.Namespace) -> int:
-    from recsys_tf.bench.ranking_benchmark import run_ranking_benchmark
-    from recsys_tf.bench.report import markdown_table, write_report
-
-    if args.seeds < 1:
-        raise ValueError(f"--seeds must be >= 1. Received: {args.seeds}")
-    log = (lambda line: print(line, file=sys.stderr)) if args.json else print
-    if args.name not in ("ml-100k", "beauty"):
-        return _bench_other(args, log)
-    result = run_ranking_benchmark(args.name, results_dir=args.results, seeds=args.seeds,
-                                   peers=args.peers, config=args.config, epochs=args.epochs,
-                                   peer_models=_peer_models(args.peer_models),
-                                   peer_settings=_peer_settings(args.peer_set), log=log)
-    paths = write_report(result, args.results)
-    if args.json:
-        print(json.dumps(result, indent=2))
-    else:
-        print(markdown_table(result))
-        print("written: " + ", ".join(str(p) for p in paths.values()))
-    return 0
+        from benchmarks.command import main as bench_main
+    except ImportError as error:
+        raise ValueError(f"`recsys-tf bench` needs the [bench] extra ({error}): "
+                         "python -m pip install -e '.[bench]' in a clone of the "
+                         "repository") from None
+    outcome = bench_main(args.arguments or ["--help"])
+    return Report(outcome, outcome if isinstance(outcome, str) else json.dumps(outcome))
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -228,7 +147,7 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _query(args: argparse.Namespace) -> int:
+def _query(args: argparse.Namespace) -> Report | int:
     from pathlib import Path
 
     from recsys_tf.serving import RecommenderClient, ServingError
@@ -254,8 +173,7 @@ def _query(args: argparse.Namespace) -> int:
         except ServingError as error:
             print(f"recsys-tf: error: {error}", file=sys.stderr)
             return 1
-    print(json.dumps(result, indent=2, ensure_ascii=False))
-    return 0
+    return Report(result, json.dumps(result, indent=2, ensure_ascii=False))
 
 
 def _jsonable(value):
@@ -280,7 +198,7 @@ def _retrieval_index(args: argparse.Namespace) -> int:
     return subprocess.run(command, env=env, check=False).returncode
 
 
-def _train(args: argparse.Namespace) -> int:
+def _train(args: argparse.Namespace) -> Report:
     from pathlib import Path
 
     from recsys_tf.evaluation.run_report import format_report
@@ -289,28 +207,24 @@ def _train(args: argparse.Namespace) -> int:
 
     experiment = ExperimentConfig.load(args.config)
     output = args.output or str(Path("runs") / Path(args.config).stem)
+    if args.data_path:
+        experiment = experiment.replace(data={"path": args.data_path})
     metrics = train(experiment, output, epochs=args.epochs, strategy=args.strategy,
                     warm_start=args.warm_start)
-    if args.json:
-        print(json.dumps(metrics, indent=2))
-    else:
-        print(format_report(metrics))
-        print(f"best epoch {metrics['best_epoch']}; model, metrics and TensorBoard logs in "
-              f"{output}/")
-    return 0
+    return Report(metrics, f"{format_report(metrics)}\nbest epoch {metrics['best_epoch']}; "
+                           f"model, metrics and TensorBoard logs in {output}/")
 
 
-def _evaluate(args: argparse.Namespace) -> int:
+def _evaluate(args: argparse.Namespace) -> Report:
     from recsys_tf.evaluation.run_report import evaluate_run, format_report
     from recsys_tf.training.experiment_config import ExperimentConfig
 
     experiment = ExperimentConfig.load(args.config) if args.config else None
     report = evaluate_run(args.model, experiment)
-    print(json.dumps(report, indent=2) if args.json else format_report(report))
-    return 0
+    return Report(report, format_report(report))
 
 
-def _data_inspect(args: argparse.Namespace) -> int:
+def _data_inspect(args: argparse.Namespace) -> Report:
     from recsys_tf.data.ingest import EventColumns
     from recsys_tf.data.loaders import load_dataset
     from recsys_tf.data.summary import format_summary, summarize
@@ -332,22 +246,41 @@ def _data_inspect(args: argparse.Namespace) -> int:
                        users=args.users, sep=args.sep, encoding=args.encoding)
     log = load_dataset(args.fmt, args.path, **options)
     stats = summarize(log)
-    if args.json:
-        print(json.dumps(stats, indent=2, ensure_ascii=False))
-    else:
-        print(format_summary(stats))
-    return 0
+    return Report(stats, format_summary(stats))
+
+
+@dataclasses.dataclass(frozen=True)
+class Report:
+    """What a command prints: ``payload`` as JSON with ``--json``, else ``text``."""
+
+    payload: object
+    text: str
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Runs the command line; returns the exit status (2 for bad input, with a message)."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    """Runs the command line; returns the exit status (2 for bad input, with a message).
+
+    With ``--json``, stdout carries exactly one JSON document: while the command runs,
+    everything else printed to stdout (Keras' epoch lines, progress notes) goes to stderr.
+    """
+    # TensorFlow's C++ start-up notes (INFO) would open every job log; warnings still show.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser().parse_args(argv)
+    as_json = bool(getattr(args, "json", False)) or (
+        args.command == "bench" and "--json" in args.arguments)
+    stdout = sys.stdout
     try:
-        return args.handler(args)
+        with contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext():
+            outcome = args.handler(args)
     except (DataError, ValueError) as error:
         print(f"recsys-tf: error: {error}", file=sys.stderr)
         return 2
+    if not isinstance(outcome, Report):
+        return outcome
+    print(json.dumps(outcome.payload, indent=2, ensure_ascii=False) if as_json else outcome.text,
+          file=stdout, flush=True)
+    return 0
 
 
 if __name__ == "__main__":

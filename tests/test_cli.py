@@ -5,7 +5,9 @@ import sys
 
 import pytest
 
+import recsys_tf
 from recsys_tf.cli import main
+from recsys_tf.training.experiment_config import ExperimentConfig
 from tests.conftest import dataset_path
 
 
@@ -116,10 +118,51 @@ def test_evaluate_without_a_run_exits_2(tmp_path, capsys):
     assert "model.keras" in capsys.readouterr().err
 
 
-def test_peer_settings_parse_json_values_and_reject_a_missing_equals_sign():
-    from recsys_tf.cli import _peer_settings
+def test_version():
+    result = subprocess.run([sys.executable, "-m", "recsys_tf", "--version"],
+                            capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == f"recsys-tf {recsys_tf.__version__}"
 
-    assert _peer_settings(["epochs=40", "learning_rate=0.002", "loss_type=CE"]) == {
-        "epochs": 40, "learning_rate": 0.002, "loss_type": "CE"}
-    with pytest.raises(ValueError, match="KEY=VALUE"):
-        _peer_settings(["epochs"])
+
+def test_train_json_through_a_pipe_is_one_document_and_a_plain_log(tmp_path):
+    """A job's stdout is a pipe or file: one JSON document there; one line per epoch on
+    stderr, with no carriage returns or colour codes. Run from outside the repository."""
+    config = tmp_path / "tiny.toml"
+    config.write_text(TINY_TOML.format(cache=tmp_path / "cache"))
+    result = subprocess.run(
+        [sys.executable, "-m", "recsys_tf", "train", "--config", str(config), "--output",
+         str(tmp_path / "run"), "--json"], capture_output=True, text=True, cwd=tmp_path,
+        check=True)
+    metrics = json.loads(result.stdout)
+    assert metrics["best_epoch"] in (1, 2) and len(metrics["history"]) == 2
+    assert "\r" not in result.stderr and "\x1b" not in result.stderr
+    epoch_lines = [line for line in result.stderr.splitlines() if " - loss: " in line]
+    assert len(epoch_lines) == 2 and "Epoch 2/2" in result.stderr
+
+
+def test_import_stays_light():
+    """The core package never imports the benchmarks, matplotlib (the [bench] extra; blocked
+    here, as Keras itself imports it when installed) or PyTorch."""
+    code = ("import sys; sys.modules['matplotlib'] = None; import recsys_tf; "
+            "bare = set(sys.modules); import recsys_tf.cli, recsys_tf.training.trainer, "
+            "recsys_tf.export, recsys_tf.serving, recsys_tf.evaluation.run_report; "
+            "print(sorted({m.split('.')[0] for m in sys.modules} & "
+            "{'benchmarks', 'torch', 'transformers', 'sentence_transformers'}), "
+            "sorted({m.split('.')[0] for m in bare} & {'tensorflow', 'keras', 'benchmarks'}))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True)
+    assert result.stdout.strip() == "[] []"
+
+
+def test_built_in_config_by_name_from_any_directory(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert ExperimentConfig.load("synthetic").data.format == "synthetic"
+    assert main(["train", "--config", "no-such-config", "--output", "r"]) == 2
+    assert "nor a built-in config: beauty, food-kitchen, ml-100k, synthetic" in (
+        capsys.readouterr().err)
+
+
+def test_bench_without_the_extra_names_it(monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    assert main(["bench", "drift"]) == 2
+    assert "needs the [bench] extra" in capsys.readouterr().err

@@ -1,6 +1,6 @@
 """Train a recsys_tf model from a TOML config (same as ``recsys-tf train``).
 
-    python training/train.py --config training/configs/synthetic.toml --output runs/synthetic
+    python training/train.py --config synthetic --output runs/synthetic
 """
 
 import sys

@@ -1,8 +1,8 @@
 """What each tower, or any change to a config, adds: validation and test NDCG@10 per variant.
 
-Run:  python benchmarks/ablation.py --config training/configs/beauty.toml [--epochs 8]
-      python benchmarks/ablation.py --config training/configs/synthetic.toml
-      python benchmarks/ablation.py --config training/configs/ml-100k.toml --seeds 3 \\
+Run:  python -m benchmarks.analysis.ablation --config beauty [--epochs 8]
+      python -m benchmarks.analysis.ablation --config synthetic
+      python -m benchmarks.analysis.ablation --config ml-100k --seeds 3 \\
           --variant 'dropout 0.4={"model": {"dropout": 0.4}}' \\
           --variant 'length 100={"data": {"max_length": 100}}'
 
@@ -68,14 +68,14 @@ def parse_variant(text: str) -> tuple[str, dict]:
 
 def summarise(name: str, seeds: list[dict]) -> dict:
     """One variant's row: the per-seed figures, and the mean and population std over seeds of
-    each validation and test figure (:func:`~recsys_tf.bench.ranking_benchmark.seed_mean_std`).
+    each validation and test figure (:func:`~benchmarks.suites.ranking.seed_mean_std`).
 
     >>> row = summarise("v", [{"valid_ndcg@10": 0.1, "test_ndcg@10": 0.2},
     ...                       {"valid_ndcg@10": 0.3, "test_ndcg@10": 0.4}])
     >>> [round(row[k], 3) for k in ("valid_ndcg@10", "test_ndcg@10", "test_ndcg@10_std")]
     [0.2, 0.3, 0.1]
     """
-    from recsys_tf.bench.ranking_benchmark import seed_mean_std
+    from benchmarks.suites.ranking import seed_mean_std
 
     figures = [{"row": {key: value for key, value in seed.items()
                         if key.startswith(("valid_", "test_"))}} for seed in seeds]
@@ -84,7 +84,7 @@ def summarise(name: str, seeds: list[dict]) -> dict:
 
 def main(argv: list[str] | None = None) -> list[dict]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--config", default="training/configs/beauty.toml")
+    parser.add_argument("--config", default="beauty")
     parser.add_argument("--epochs", type=int, default=None, help="cap on epochs per variant")
     parser.add_argument("--seeds", type=int, default=1, help="training seeds per variant")
     parser.add_argument("--variant", action="append", default=[], metavar="NAME=JSON",

@@ -1,6 +1,6 @@
 """Can a title-similarity backoff let the cold-start benchmark's held-out items compete?
 
-Run:  python benchmarks/cold_text_backoff.py [--results results] [--epochs 10] [--seed 0]
+Run:  python -m benchmarks.analysis.cold_text_backoff [--results results] [--epochs 10] [--seed 0]
                                              [--recent 1] [--json]
 
 Takes the run of ``recsys-tf bench cold-start`` (``<results>/runs/cold-start-seed<seed>``,
@@ -65,16 +65,16 @@ def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--results", default="results",
                         help="the cold-start benchmark's results directory")
-    parser.add_argument("--config", default="training/configs/beauty.toml")
+    parser.add_argument("--config", default="beauty")
     parser.add_argument("--epochs", type=int, help="the benchmark's --epochs")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--recent", type=int, default=1, help="last items in the title profile")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
 
+    from benchmarks.suites.cold_start import hold_out_items
+    from benchmarks.suites.seeded_runs import benchmark_experiment, trained_model
     from recsys_tf.baselines.recent_text import recent_text_scorer
-    from recsys_tf.bench.cold_start_benchmark import hold_out_items
-    from recsys_tf.bench.seeded_runs import benchmark_experiment, trained_model
     from recsys_tf.evaluation.full_ranking import compute_ranks
     from recsys_tf.evaluation.model_scores import model_scorer
     from recsys_tf.evaluation.ranking_metrics import ranking_metrics

@@ -1,6 +1,7 @@
 """How long the data layer takes to produce one epoch of training batches on Amazon Beauty.
 
-Run:  python benchmarks/data_pipeline.py [--data ../shared/datasets/amazon-beauty] [--epochs 3]
+Run:  python -m benchmarks.analysis.data_pipeline [--data ../shared/datasets/amazon-beauty] \\
+          [--epochs 3]
 
 Prints the time of each stage (load + clean, vocabularies, encoding, split, windowing, one epoch
 of tf.data batches) in one run. The model issue compares the epoch figure against a model epoch

@@ -1,8 +1,8 @@
 """Epoch time of the full fused model on Amazon Beauty next to the data pipeline's, one run.
 
-Run:  python benchmarks/model_epoch.py [--config training/configs/beauty.toml] [--epochs 2]
+Run:  python -m benchmarks.analysis.model_epoch [--config beauty] [--epochs 2]
 
-Prepares Beauty as ``training/configs/beauty.toml`` says (item titles through the cached
+Prepares Beauty as ``beauty`` says (item titles through the cached
 all-MiniLM-L6-v2), then in the same process times (a) iterating one epoch of the training
 ``tf.data`` pipeline and (b) one ``fit`` epoch of the full model (behaviour + content +
 topic-interest, full softmax over 12,101 items), alternating A B A B. Prints seconds, the ratio,
@@ -56,7 +56,7 @@ def epoch_flops(config, train_examples: dict, batch_size: int) -> dict[str, floa
 
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--config", default="training/configs/beauty.toml")
+    parser.add_argument("--config", default="beauty")
     parser.add_argument("--epochs", type=int, default=2, help="timed model epochs")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)

@@ -1,6 +1,6 @@
 """How often the validation and the test split ask about items that training rarely saw.
 
-Run:  python benchmarks/split_rarity.py [--config training/configs/beauty.toml]
+Run:  python -m benchmarks.analysis.split_rarity [--config beauty]
                                         [--target-domain DOMAIN] [--model RUN]
                                         [--peer results/peers/NAME.json ...] [--item-knn]
                                         [--json]
@@ -202,7 +202,7 @@ def split_ranks(scorer, prepared) -> dict[str, np.ndarray]:
 def peer_ranks(path: str, prepared) -> dict[str, np.ndarray]:
     """Validation and test ranks of a cached RecBole peer result (``results/peers/*.json``,
     written by ``recsys-tf bench NAME --peers``), checked against this data's split."""
-    from recsys_tf.bench.peers import data_fingerprint
+    from benchmarks.peers.recbole_peers import data_fingerprint
 
     with open(path, encoding="utf-8") as file:
         result = json.load(file)
@@ -231,7 +231,7 @@ def print_buckets(name: str, buckets: dict) -> None:
 
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--config", default="training/configs/beauty.toml")
+    parser.add_argument("--config", default="beauty")
     parser.add_argument("--target-domain",
                         help="the config's target domain replaced (food-kitchen: food, kitchen)")
     parser.add_argument("--rare", type=int, default=5, help="fewer training targets = rare")
@@ -288,7 +288,7 @@ def main(argv: list[str] | None = None) -> dict:
             prior.set_weights_to(log_count=weights[0], share=weights[1])
     ranked.update({path: peer_ranks(path, prepared) for path in args.peer})
     if args.item_knn:  # the benchmark's baseline, tuned on validation as `bench` tunes it
-        from recsys_tf.bench.ranking_benchmark import tune_item_knn
+        from benchmarks.suites.ranking import tune_item_knn
 
         ranked["item-KNN"] = split_ranks(tune_item_knn(prepared)[0].scorer(), prepared)
     result["ndcg@10_by_bucket"] = {name: rank_buckets(ranks, keys)

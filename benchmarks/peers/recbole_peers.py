@@ -1,7 +1,8 @@
 """RecBole 1.2.1 peers (SASRec, GRU4Rec) run side by side on our split, results cached.
 
 RecBole pins numpy < 2 and pandas < 2.2, which conflict with ours, so it lives in its own
-virtual environment (created on first use under ``~/.cache/recsys_tf/peers``; PyTorch CPU
+virtual environment (created on first use under ``~/.cache/recsys_tf/peers``, see
+:mod:`recsys_tf.user_cache`; PyTorch CPU
 ``torch==2.13.0``); the two sides exchange files only (:mod:`peer_data` out,
 :mod:`recbole_runner` JSON back). A result is cached under ``results/peers/`` with its
 settings, the data fingerprint, versions, machine and date, and reused until the settings or
@@ -12,7 +13,7 @@ same benchmark is started again, and a capped run can be continued with a higher
 
 Example::
 
-    result = run_peer(prepared, dataset="ml-100k", model="SASRec", results_dir="results")
+    result = run_peer(prepared, dataset="ml-100k", model="SASRec", work_dir="results")
     ranking_metrics(peer_ranks(result)["full"], ks=(10, 20))
 """
 
@@ -27,8 +28,9 @@ from pathlib import Path
 
 import numpy as np
 
-from recsys_tf.bench.peer_data import export_peer_data
+from benchmarks.peers.peer_data import export_peer_data
 from recsys_tf.training.prepared_data import PreparedData
+from recsys_tf.user_cache import cache_root
 
 RECBOLE_VERSION = "1.2.1"
 VENV_PACKAGES = ["torch==2.13.0", f"recbole=={RECBOLE_VERSION}", "numpy<2", "pandas<2.2"]
@@ -49,8 +51,7 @@ COMMON_SETTINGS = {"MAX_ITEM_LIST_LENGTH": 50, "learning_rate": 0.001,
 
 def venv_dir() -> Path:
     return Path(os.environ.get("RECSYS_TF_PEER_VENV",
-                               Path.home() / ".cache" / "recsys_tf" / "peers" /
-                               f"recbole-{RECBOLE_VERSION}"))
+                               cache_root() / "peers" / f"recbole-{RECBOLE_VERSION}"))
 
 
 def ensure_venv() -> Path:
@@ -86,7 +87,7 @@ def data_fingerprint(prepared: PreparedData) -> str:
     return digest.hexdigest()[:16]
 
 
-def run_peer(prepared: PreparedData, *, dataset: str, model: str, results_dir: str | Path,
+def run_peer(prepared: PreparedData, *, dataset: str, model: str, work_dir: str | Path,
              negatives: dict[str, np.ndarray] | None = None, force: bool = False,
              cache_only: bool = False, log=None, **overrides) -> dict | None:
     """Trains ``model`` with RecBole on ``prepared``'s split (or reads the cached result;
@@ -97,7 +98,7 @@ def run_peer(prepared: PreparedData, *, dataset: str, model: str, results_dir: s
            "runner": RUNNER_REVISION,
            "negatives": sorted(negatives or {})}
     name = _digest(key)
-    directory = Path(results_dir).resolve() / "peers"
+    directory = Path(work_dir).expanduser().resolve() / "peers"
     checkpoint = directory / (f"{dataset}-{model}-"
                               f"{_digest({**key, 'settings': {**settings, 'epochs': None}})}"
                               f".checkpoint.pt")
@@ -134,7 +135,7 @@ def run_peer(prepared: PreparedData, *, dataset: str, model: str, results_dir: s
     return result
 
 
-def side_by_side(prepared: PreparedData, *, dataset: str, results_dir: str | Path,
+def side_by_side(prepared: PreparedData, *, dataset: str, work_dir: str | Path,
                  negatives: dict[str, np.ndarray], train: bool = False,
                  models: tuple[str, ...] | None = None, settings: dict | None = None,
                  log=print) -> dict[str, dict]:
@@ -144,7 +145,7 @@ def side_by_side(prepared: PreparedData, *, dataset: str, results_dir: str | Pat
     results = {}
     for model in PEER_MODELS:
         trains = train and (models is None or model in models)
-        result = run_peer(prepared, dataset=dataset, model=model, results_dir=results_dir,
+        result = run_peer(prepared, dataset=dataset, model=model, work_dir=work_dir,
                           negatives=negatives, cache_only=not trains,
                           log=lambda line: log(f"  {line}"), **(settings or {}))
         if result is None:
@@ -156,7 +157,7 @@ def side_by_side(prepared: PreparedData, *, dataset: str, results_dir: str | Pat
 
 def peer_ranks(result: dict) -> dict[str, np.ndarray]:
     """A peer result's test ranks by protocol (``full``, ``sampled_<n>``), keyed as
-    :func:`~recsys_tf.bench.ranking_benchmark.ranks_of` keys ours."""
+    :func:`~benchmarks.suites.ranking.ranks_of` keys ours."""
     return {"full": np.asarray(result["test_ranks"]),
             **{f"sampled_{size}": np.asarray(ranks)
                for size, ranks in result["sampled_test_ranks"].items()}}

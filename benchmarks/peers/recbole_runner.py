@@ -1,8 +1,8 @@
 """Trains one RecBole 1.2.1 sequential model on recsys_tf's split; runs in the peer venv.
 
-Not imported by recsys_tf: :mod:`recsys_tf.bench.peers` runs this file with the Python of a
+Not imported by recsys_tf: :mod:`benchmarks.peers.recbole_peers` runs this file with the Python of a
 separate virtual environment (RecBole needs numpy < 2 and pandas < 2.2). The two sides exchange
-files only: a directory from :func:`recsys_tf.bench.peer_data.export_peer_data` in, one JSON
+files only: a directory from :func:`benchmarks.peers.peer_data.export_peer_data` in, one JSON
 out. Ranks use recsys_tf's own ``ranking_metrics.py`` (NumPy only), loaded by path, so both
 sides count ties and masks identically.
 

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks.suites.seeded_runs import benchmark_experiment, trained_model
 from recsys_tf.baselines.feature_logistic_regression import FeatureLogisticRegression
 from recsys_tf.baselines.recent_text import recent_text_scorer
-from recsys_tf.bench.seeded_runs import benchmark_experiment, trained_model
 from recsys_tf.data.examples import training_examples
 from recsys_tf.evaluation.full_ranking import compute_ranks, popularity_scores
 from recsys_tf.evaluation.ranking_metrics import ranking_metrics
@@ -49,14 +49,14 @@ def hold_out_items(prepared: PreparedData, *, fraction: float = HELD_OUT_FRACTIO
     return view, held_out
 
 
-def run_cold_start_benchmark(*, results_dir: str | Path = "results", seeds: int = 1,
+def run_cold_start_benchmark(*, work_dir: str | Path, seeds: int = 1,
                              config: str | Path | None = None, epochs: int | None = None,
                              log=print) -> dict:
     from recsys_tf.evaluation.model_scores import model_scorer
     from recsys_tf.training.prepared_data import prepare_data
 
     started = time.perf_counter()
-    experiment = benchmark_experiment(config, "training/configs/beauty.toml", epochs)
+    experiment = benchmark_experiment(config, "beauty", epochs)
     prepared = prepare_data(experiment.data)
     view, held_out = hold_out_items(prepared)
     cold_rows = held_out[prepared.test["target"]]
@@ -74,7 +74,7 @@ def run_cold_start_benchmark(*, results_dir: str | Path = "results", seeds: int 
             "text similarity (last 3 items)": cold_metrics(title_similarity)}
     ours, fused = [], []
     for seed in range(seeds):
-        run_dir = Path(results_dir) / "runs" / f"cold-start-seed{seed}"
+        run_dir = Path(work_dir) / "runs" / f"cold-start-seed{seed}"
         run, model = trained_model(experiment.replace(train={"seed": seed}), run_dir, view)
         ours.append({**cold_metrics(model_scorer(model)), "best_epoch": run["best_epoch"],
                      "epochs": len(run["history"])})

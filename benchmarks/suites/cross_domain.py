@@ -7,7 +7,7 @@ cross-domain tower) under the published protocol — 999 negatives sampled (seed
 target's domain — and under full ranking over the target's domain, history masked. Rows:
 most-popular, item-KNN (tuned on validation), ours without the cross-domain tower (the
 single-domain ablation) and ours with it, one row per seed and, with more than one seed, their
-mean ± std; and the RecBole peers (:mod:`~recsys_tf.bench.peers`), which see the target
+mean ± std; and the RecBole peers (:mod:`~benchmarks.peers.recbole_peers`), which see the target
 domain's sequences only, cached per domain as ``food-kitchen-<domain>``.
 """
 
@@ -16,25 +16,25 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from recsys_tf.bench.ranking_benchmark import metrics_of, ranks_of, seed_mean_std, tune_item_knn
-from recsys_tf.bench.report import cell, epochs_cell
-from recsys_tf.bench.seeded_runs import benchmark_experiment, trained_model
+from benchmarks.report import cell, epochs_cell
+from benchmarks.suites.ranking import metrics_of, ranks_of, seed_mean_std, tune_item_knn
+from benchmarks.suites.seeded_runs import benchmark_experiment, trained_model
 from recsys_tf.evaluation.full_ranking import popularity_scores
 
 
-def run_cross_domain_benchmark(*, results_dir: str | Path = "results", seeds: int = 1,
+def run_cross_domain_benchmark(*, work_dir: str | Path, seeds: int = 1,
                                config: str | Path | None = None, epochs: int | None = None,
                                peers: bool = False, peer_models: tuple[str, ...] | None = None,
                                peer_settings: dict | None = None, log=print) -> dict:
     """Runs the benchmark; ``peers``, ``peer_models`` and ``peer_settings`` as in
-    :func:`~recsys_tf.bench.ranking_benchmark.run_ranking_benchmark`."""
-    from recsys_tf.bench.peers import peer_ranks, peer_summary, side_by_side
+    :func:`~benchmarks.suites.ranking.run_ranking_benchmark`."""
+    from benchmarks.peers.recbole_peers import peer_ranks, peer_summary, side_by_side
     from recsys_tf.evaluation.model_scores import model_scorer
     from recsys_tf.evaluation.protocol import negatives_for_test
     from recsys_tf.training.prepared_data import load_log, prepare_data
 
     started = time.perf_counter()
-    base = benchmark_experiment(config, "training/configs/food-kitchen.toml", epochs)
+    base = benchmark_experiment(config, "food-kitchen", epochs)
     domains = {}
     for domain in sorted(load_log(base.data)[0].domains):
         experiment = base.replace(data={"target_domain": domain})
@@ -52,7 +52,7 @@ def run_cross_domain_benchmark(*, results_dir: str | Path = "results", seeds: in
             for seed in range(seeds):
                 variant = experiment.replace(model={"use_cross_domain": cross},
                                              train={"seed": seed})
-                run_dir = (Path(results_dir) / "runs" /
+                run_dir = (Path(work_dir) / "runs" /
                            f"food-kitchen-{domain}-{'cross' if cross else 'single'}-seed{seed}")
                 run, model = trained_model(variant, run_dir, prepared)
                 metrics = metrics_of(ranks_of(model_scorer(model), prepared, negatives))
@@ -66,7 +66,7 @@ def run_cross_domain_benchmark(*, results_dir: str | Path = "results", seeds: in
             if seeds > 1:
                 rows[f"{label} (mean ± std, {seeds} seeds)"] = seed_mean_std(per_seed)
         for model, result in side_by_side(
-                prepared, dataset=f"food-kitchen-{domain}", results_dir=results_dir,
+                prepared, dataset=f"food-kitchen-{domain}", work_dir=work_dir,
                 negatives=negatives, train=peers, models=peer_models, settings=peer_settings,
                 log=log).items():
             row = {**metrics_of(peer_ranks(result)), **peer_summary(result)}

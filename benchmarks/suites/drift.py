@@ -15,15 +15,15 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks.suites.seeded_runs import benchmark_experiment, trained_model
 from recsys_tf.baselines import ItemKNN
-from recsys_tf.bench.seeded_runs import benchmark_experiment, trained_model
 from recsys_tf.evaluation.full_ranking import popularity_position_scores
 from recsys_tf.evaluation.interest_drift import switch_following
 
-CONFIG = "training/configs/synthetic.toml"
+CONFIG = "synthetic"
 
 
-def run_drift_benchmark(*, results_dir: str | Path = "results", seeds: int = 1,
+def run_drift_benchmark(*, work_dir: str | Path, seeds: int = 1,
                         config: str | Path | None = None, epochs: int | None = None,
                         log=print) -> dict:
     from recsys_tf.evaluation.model_scores import model_position_scorer
@@ -40,7 +40,7 @@ def run_drift_benchmark(*, results_dir: str | Path = "results", seeds: int = 1,
     rows["popularity"] = switch_following(popularity_position_scores(prepared.popularity),
                                           prepared)
     for seed in range(seeds):
-        run_dir = Path(results_dir) / "runs" / f"drift-seed{seed}"
+        run_dir = Path(work_dir) / "runs" / f"drift-seed{seed}"
         _, model = trained_model(experiment.replace(train={"seed": seed}), run_dir, prepared)
         rows[f"ours (seed {seed})"] = switch_following(model_position_scorer(model), prepared)
     for label, row in rows.items():

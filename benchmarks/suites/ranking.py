@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks.suites.seeded_runs import benchmark_experiment, trained_model
 from recsys_tf.baselines import ItemKNN
 from recsys_tf.baselines.feature_logistic_regression import (
     FeatureLogisticRegression,
@@ -21,7 +22,6 @@ from recsys_tf.baselines.feature_logistic_regression import (
     pair_values,
 )
 from recsys_tf.baselines.recent_text import recent_text_scorer
-from recsys_tf.bench.seeded_runs import benchmark_experiment, trained_model
 from recsys_tf.evaluation.classification_metrics import classification_metrics
 from recsys_tf.evaluation.full_ranking import (
     ScoreFn,
@@ -33,7 +33,7 @@ from recsys_tf.evaluation.protocol import KS, negatives_for_test
 from recsys_tf.evaluation.ranking_metrics import ranking_metrics
 from recsys_tf.evaluation.sampled_ranking import compute_sampled_ranks
 
-CONFIGS = {"ml-100k": "training/configs/ml-100k.toml", "beauty": "training/configs/beauty.toml"}
+CONFIGS = {"ml-100k": "ml-100k", "beauty": "beauty"}
 # Published, same protocol (leave-one-out, full ranking): Vasilev et al. 2025 (eSASRec
 # benchmark), Amazon Beauty, 22,363 users.
 PUBLISHED = {"beauty": [("SASRec, sampled softmax (eSASRec paper)", 0.0921, 0.0531),
@@ -72,7 +72,7 @@ def tune_item_knn(prepared) -> tuple[ItemKNN, dict]:
                                                            "decay": best.decay}}
 
 
-def run_ranking_benchmark(name: str, *, results_dir: str | Path = "results", seeds: int = 1,
+def run_ranking_benchmark(name: str, *, work_dir: str | Path, seeds: int = 1,
                           peers: bool = False, config: str | Path | None = None,
                           epochs: int | None = None, peer_models: tuple[str, ...] | None = None,
                           peer_settings: dict | None = None, log=print) -> dict:
@@ -81,11 +81,11 @@ def run_ranking_benchmark(name: str, *, results_dir: str | Path = "results", see
     ``peers`` trains the RecBole peers that have no cached result (``peer_models``, default
     all); otherwise only cached peer results are shown. ``peer_settings`` override RecBole
     settings (e.g. an ``epochs`` cap); they are part of the peers' cache key."""
-    from recsys_tf.bench.peers import peer_ranks, peer_summary, side_by_side
+    from benchmarks.peers.recbole_peers import peer_ranks, peer_summary, side_by_side
     from recsys_tf.evaluation.model_scores import model_scorer
     from recsys_tf.training.prepared_data import prepare_data
 
-    results = Path(results_dir)
+    results = Path(work_dir).expanduser()
     experiment = benchmark_experiment(config, CONFIGS[name], epochs)
     started = time.perf_counter()
     prepared = prepare_data(experiment.data)
@@ -158,7 +158,7 @@ def run_ranking_benchmark(name: str, *, results_dir: str | Path = "results", see
                           ("ours + logistic-regression fusion (seed 0)", fusion))}
 
     for model_name, result in side_by_side(
-            prepared, dataset=name, results_dir=results, negatives=negatives, train=peers,
+            prepared, dataset=name, work_dir=results, negatives=negatives, train=peers,
             models=peer_models, settings=peer_settings, log=log).items():
         label = f"RecBole {model_name}"
         ranks[label] = peer_ranks(result)

@@ -5,7 +5,7 @@ resumes from its last checkpoint (:func:`~recsys_tf.training.trainer.train`).
 
 Example::
 
-    experiment = benchmark_experiment(None, "training/configs/beauty.toml", epochs=8)
+    experiment = benchmark_experiment(None, "beauty", epochs=8)
     run, model = trained_model(experiment.replace(train={"seed": 0}),
                                "results/runs/beauty-seed0", prepared)
 """

@@ -4,7 +4,7 @@ One process, one machine state, ratios computed in the same run:
 
 - ``recommend`` at batch 1 (p50 / p99 over ``calls`` requests of a 50-event history) and
   throughput at batch 256, on a Beauty-sized catalogue (12,101 items + PAD/OOV, 384-d text,
-  all three towers' sizes as in ``training/configs/beauty.toml``);
+  all three towers' sizes as in the built-in ``beauty`` config);
 - ``update_interest`` for one new event (state after 49 events + the 50th) against recomputing
   from the 50-event history (``recommend``, which also returns the top-k), per call from Python
   and inside one graph (no Python dispatch, as in TF Serving; ``IN_GRAPH_ROUNDS`` rounds

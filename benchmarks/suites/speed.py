@@ -24,7 +24,7 @@ def run_speed_benchmark(*, rounds: int = 2, config: str | Path | None = None,
                         peer_models: tuple[str, ...] | None = None, log=print) -> dict:
     import keras
 
-    from recsys_tf.bench.peers import PEER_MODELS, run_peer
+    from benchmarks.peers.recbole_peers import PEER_MODELS, run_peer
     from recsys_tf.data.pipeline import epoch_dataset
     from recsys_tf.evaluation.full_ranking import evaluate_full_ranking
     from recsys_tf.evaluation.model_scores import model_scorer
@@ -34,7 +34,7 @@ def run_speed_benchmark(*, rounds: int = 2, config: str | Path | None = None,
 
     if rounds < 1:
         raise ValueError(f"`rounds` must be >= 1. Received: {rounds}")
-    experiment = ExperimentConfig.load(config or "training/configs/beauty.toml")
+    experiment = ExperimentConfig.load(config or "beauty")
     settings = experiment.train
     prepared = prepare_data(experiment.data)
     keras.utils.set_random_seed(settings.seed)
@@ -61,7 +61,7 @@ def run_speed_benchmark(*, rounds: int = 2, config: str | Path | None = None,
                 resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
             log(f"round {round_ + 1}: ours {sides['ours']['epoch_seconds'][-1]:.1f} s")
             for name in peers:
-                result = run_peer(prepared, dataset="speed", model=name, results_dir=scratch,
+                result = run_peer(prepared, dataset="speed", model=name, work_dir=scratch,
                                   force=True, epochs=1, patience=1)
                 epoch = result["history"][0]
                 sides[name]["epoch_seconds"].append(epoch["seconds"])

@@ -1,6 +1,8 @@
 """Experiment configuration: ``[data]``, ``[model]`` and ``[train]`` tables of a TOML file.
 
-Example ``training/configs/synthetic.toml``::
+Built-in configs (``recsys_tf/configs/``) are named without a path: ``synthetic``, ``ml-100k``,
+``beauty``, ``food-kitchen`` (:func:`~recsys_tf.configs.config_path`). The built-in
+``synthetic``, shortened::
 
     [data]
     format = "synthetic"
@@ -25,6 +27,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from recsys_tf.configs import config_path
 from recsys_tf.data.loaders import FORMATS
 from recsys_tf.data.splits import SPLITS
 from recsys_tf.models.model_config import ModelConfig
@@ -172,13 +175,13 @@ class ExperimentConfig:
 
     @classmethod
     def load(cls, path: str | Path) -> ExperimentConfig:
-        """Reads a ``.toml`` (or a saved ``.json``) experiment file."""
-        path = Path(path)
-        if not path.is_file():
-            raise ValueError(f"Config file not found: {path}")
+        """Reads a ``.toml`` (or a saved ``.json``) experiment file, or a built-in config by
+        name (:func:`~recsys_tf.configs.config_path`)."""
+        path = config_path(path)
         text = path.read_text(encoding="utf-8")
         try:
             values = json.loads(text) if path.suffix == ".json" else tomllib.loads(text)
         except (tomllib.TOMLDecodeError, json.JSONDecodeError) as error:
             raise ValueError(f"{path}: not valid {path.suffix[1:].upper()}: {error}") from None
         return cls.from_dict(values, source=str(path))
+

@@ -10,7 +10,7 @@ Start one process per worker with ``TF_CONFIG`` set, e.g. for two workers on one
 
     TF_CONFIG='{"cluster": {"worker": ["127.0.0.1:12345", "127.0.0.1:12346"]},
                 "task": {"type": "worker", "index": 0}}' \\
-        recsys-tf train --config training/configs/synthetic.toml --strategy multiworker
+        recsys-tf train --config synthetic --strategy multiworker
 """
 
 from __future__ import annotations

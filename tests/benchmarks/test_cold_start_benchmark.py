@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from recsys_tf.bench.cold_start_benchmark import hold_out_items
+from benchmarks.suites.cold_start import hold_out_items
 from recsys_tf.training.prepared_data import prepare_data
 from tests.training.tiny_experiment import tiny_experiment
 

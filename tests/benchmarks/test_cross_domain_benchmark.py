@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from recsys_tf.bench import peers
-from recsys_tf.bench.cross_domain_benchmark import cross_domain_table, run_cross_domain_benchmark
-from recsys_tf.bench.ranking_benchmark import seed_mean_std
+from benchmarks.peers import recbole_peers as peers
+from benchmarks.suites.cross_domain import cross_domain_table, run_cross_domain_benchmark
+from benchmarks.suites.ranking import seed_mean_std
 from recsys_tf.evaluation.protocol import KS
 from recsys_tf.evaluation.ranking_metrics import ranking_metrics
 from recsys_tf.training.experiment_config import ExperimentConfig
@@ -17,7 +17,7 @@ def test_every_domain_gets_baselines_both_variants_and_the_peers(tmp_path, monke
 
     def fake_run_peer(prepared, *, dataset, model, negatives, cache_only, **settings):
         """A GRU4Rec result with known ranks (the real runner needs the RecBole venv)."""
-        settings = {k: v for k, v in settings.items() if k not in ("results_dir", "log")}
+        settings = {k: v for k, v in settings.items() if k not in ("work_dir", "log")}
         calls.append((dataset, model, cache_only, settings))
         if cache_only:
             return None
@@ -34,7 +34,7 @@ def test_every_domain_gets_baselines_both_variants_and_the_peers(tmp_path, monke
     config = tmp_path / "tiny.json"
     experiment.save(config)
     assert ExperimentConfig.load(config) == experiment
-    result = run_cross_domain_benchmark(results_dir=tmp_path, config=config, peers=True,
+    result = run_cross_domain_benchmark(work_dir=tmp_path, config=config, peers=True,
                                         peer_models=("GRU4Rec",), peer_settings={"epochs": 2},
                                         log=lambda _: None)
     assert set(result["domains"]) == {"goods", "media"}

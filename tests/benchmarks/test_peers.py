@@ -5,8 +5,8 @@ import json
 import numpy as np
 import pytest
 
-from recsys_tf.bench.peer_data import export_peer_data, training_prefixes
-from recsys_tf.bench.peers import venv_dir
+from benchmarks.peers.peer_data import export_peer_data, training_prefixes
+from benchmarks.peers.recbole_peers import venv_dir
 from recsys_tf.evaluation.protocol import negatives_for_test
 from recsys_tf.evaluation.ranking_metrics import ranking_metrics
 from recsys_tf.training.prepared_data import prepare_data
@@ -54,10 +54,10 @@ def test_export_writes_atomic_files_and_eval_arrays(prepared, tmp_path):
                     reason="the RecBole venv is not created here (recsys-tf bench NAME "
                            "--peers creates it: a few minutes and a PyTorch download)")
 def test_recbole_peer_trains_and_ranks_with_our_masks(prepared, tmp_path):
-    from recsys_tf.bench.peers import run_peer
+    from benchmarks.peers.recbole_peers import run_peer
 
     negatives = negatives_for_test(prepared, sizes=(20,))
-    result = run_peer(prepared, dataset="tiny", model="GRU4Rec", results_dir=tmp_path,
+    result = run_peer(prepared, dataset="tiny", model="GRU4Rec", work_dir=tmp_path,
                       negatives=negatives, epochs=2, patience=2, train_batch_size=256)
     assert len(result["history"]) == 2 and result["versions"]["recbole"] == "1.2.1"
     assert result["versions"]["numpy"] < "2"
@@ -69,7 +69,7 @@ def test_recbole_peer_trains_and_ranks_with_our_masks(prepared, tmp_path):
     assert ranking_metrics(np.asarray(result["valid_ranks"]))["ndcg@10"] == pytest.approx(
         best["val_ndcg@10"])
     # Cached: a second call reads the file instead of training.
-    again = run_peer(prepared, dataset="tiny", model="GRU4Rec", results_dir=tmp_path,
+    again = run_peer(prepared, dataset="tiny", model="GRU4Rec", work_dir=tmp_path,
                      negatives=negatives, epochs=2, patience=2, train_batch_size=256,
                      cache_only=True)
     assert json.dumps(again["test_ranks"]) == json.dumps(result["test_ranks"])
@@ -79,18 +79,18 @@ def test_recbole_peer_trains_and_ranks_with_our_masks(prepared, tmp_path):
                     reason="the RecBole venv is not created here (recsys-tf bench NAME "
                            "--peers creates it: a few minutes and a PyTorch download)")
 def test_a_stopped_peer_run_resumes_where_it_stopped(prepared, tmp_path, monkeypatch):
-    from recsys_tf.bench.peers import run_peer
+    from benchmarks.peers.recbole_peers import run_peer
 
     monkeypatch.chdir(tmp_path)  # relative results directories (the runner changes directory)
     settings = {"patience": 5, "train_batch_size": 256}
-    whole = run_peer(prepared, dataset="tiny", model="GRU4Rec", results_dir="a",
+    whole = run_peer(prepared, dataset="tiny", model="GRU4Rec", work_dir="a",
                      epochs=3, **settings)
     # A run capped at 1 epoch stands for one stopped after its first epoch; raising the cap
     # goes on from its saved state.
-    first = run_peer(prepared, dataset="tiny", model="GRU4Rec", results_dir="b",
+    first = run_peer(prepared, dataset="tiny", model="GRU4Rec", work_dir="b",
                      epochs=1, **settings)
     lines = []
-    resumed = run_peer(prepared, dataset="tiny", model="GRU4Rec", results_dir="b",
+    resumed = run_peer(prepared, dataset="tiny", model="GRU4Rec", work_dir="b",
                        epochs=3, log=lines.append, **settings)
     assert first["resumed_after_epochs"] == [] and resumed["resumed_after_epochs"] == [1]
     assert any("resuming from" in line for line in lines)

@@ -1,7 +1,8 @@
 import numpy as np
 
-from recsys_tf.bench.ranking_benchmark import _mean_std
-from recsys_tf.bench.report import markdown_table, write_report
+from benchmarks.report import markdown_table, ranking_plots
+from benchmarks.results_files import read_results, write_results
+from benchmarks.suites.ranking import _mean_std
 
 
 def _row(ndcg):
@@ -25,6 +26,15 @@ def test_mean_std_over_seeds_and_table(tmp_path):
     assert "| ours | 0.2000 | 0.1200 ± 0.0200 |" in table
     assert "| 40 (40), capped | 1.5 | 2026-11-23 |" in table
     assert "NDCG@10 (100 neg.)" in table and "X (paper) (published) | 0.0900 | 0.0500" in table
-    paths = write_report(result, tmp_path)
-    assert all(path.is_file() for path in paths.values())
-    assert set(paths) == {"json", "md", "curves", "k"}
+    paths = write_results("toy", result, table=table, results_dir=tmp_path,
+                          command="recsys-tf bench toy", plots=ranking_plots(result))
+    assert [p.name for p in paths] == ["toy.json", "toy.md", "toy-curves.png", "toy-hr-at-k.png"]
+    assert all(path.is_file() and path.stat().st_size for path in paths)
+    stored = read_results(tmp_path)["toy"]
+    assert stored["rows"]["ours"]["metrics"]["full"]["ndcg@10"] == ours["metrics"]["full"][
+        "ndcg@10"]
+    assert stored["stamp"]["command"] == "recsys-tf bench toy"
+    assert set(stored["stamp"]) == {"date", "commit", "machine", "command"}
+    text = paths[1].read_text()
+    assert table in text and "![toy-curves](toy-curves.png)" in text
+    assert "with `recsys-tf bench toy` (1.0 s)." in text

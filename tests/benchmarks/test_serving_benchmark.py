@@ -1,6 +1,6 @@
 """The serving benchmark runs end to end and its update path matches the recompute."""
 
-from recsys_tf.bench.serving_benchmark import run_serving_benchmark, serving_table
+from benchmarks.suites.serving import run_serving_benchmark, serving_table
 
 
 def test_serving_benchmark_reports_latency_and_an_exact_update():

@@ -1,0 +1,1 @@
+"""Analyses behind the findings in ``docs/experiments.md`` (each runs with ``python -m``)."""
