@@ -166,3 +166,47 @@ def test_bench_without_the_extra_names_it(monkeypatch, capsys):
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     assert main(["bench", "drift"]) == 2
     assert "needs the [bench] extra" in capsys.readouterr().err
+
+
+def test_train_on_your_own_event_log(tmp_path, capsys):
+    """The README's "your own event log": an events CSV with its own column names and an
+    item catalogue with titles, named in a config, trains and evaluates."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    words = ["red", "blue", "wool", "hat", "shoes", "coat", "silk", "scarf"]
+    items = [f"sku{i}" for i in range(30)]
+    rows = ["uid,sku,ts,action"]
+    for user in range(60):
+        for step, item in enumerate(rng.choice(items, size=8)):
+            rows.append(f"u{user},{item},{1_700_000_000 + 3600 * step},"
+                        f"{rng.choice(['view', 'buy'])}")
+    (tmp_path / "events.csv").write_text("\n".join(rows) + "\n")
+    (tmp_path / "items.csv").write_text("item_id,text\n" + "\n".join(
+        f"{item},{' '.join(rng.choice(words, size=3))}" for item in items) + "\n")
+    config = tmp_path / "mine.toml"
+    config.write_text(f"""
+[data]
+format = "events-csv"
+path = "{tmp_path / 'events.csv'}"
+items = "{tmp_path / 'items.csv'}"
+columns = {{ item_id = "sku", timestamp = "ts", user_id = "uid", event_type = "action" }}
+text_encoder = "tiny"
+cache_dir = "{tmp_path / 'cache'}"
+max_length = 10
+
+[model]
+embedding_dim = 8
+hidden_dim = 8
+query_dim = 8
+
+[train]
+epochs = 1
+batch_size = 32
+""")
+    assert main(["train", "--config", str(config), "--output", str(tmp_path / "run"),
+                 "--json"]) == 0
+    metrics = json.loads(capsys.readouterr().out)
+    assert metrics["test"]["model"]["count"] == 60
+    vocabulary = json.loads((tmp_path / "run" / "vocabularies.json").read_text())
+    assert set(items) <= set(vocabulary["item_id"]["tokens"])

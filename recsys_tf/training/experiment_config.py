@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from recsys_tf.configs import config_path
+from recsys_tf.data.ingest import EventColumns
 from recsys_tf.data.loaders import FORMATS
 from recsys_tf.data.splits import SPLITS
 from recsys_tf.models.model_config import ModelConfig
@@ -53,10 +54,18 @@ class DataConfig:
         text_encoder: ``pretrained`` (all-MiniLM-L6-v2), ``tiny`` (random 1-layer BERT over the
             titles' words, for tests) or ``none``.
         cache_dir: where item text embeddings are cached.
+        items, users: ``events-csv``: the item catalogue (``item_id, text, category, domain``)
+            and the user table files.
+        columns: ``events-csv``: the source column of a canonical event field, e.g.
+            ``{ user_id = "uid", timestamp = "ts" }``
+            (:class:`~recsys_tf.data.ingest.EventColumns`).
     """
 
     format: str = "synthetic"
     path: str | None = None
+    items: str | None = None
+    users: str | None = None
+    columns: dict = dataclasses.field(default_factory=dict)
     split: str = "leave-one-out"
     target_domain: str | None = None
     max_length: int = 50
@@ -70,6 +79,13 @@ class DataConfig:
             raise ValueError(f"[data] format must be one of {FORMATS}. Received: {self.format!r}")
         if self.split not in SPLITS:
             raise ValueError(f"[data] split must be one of {SPLITS}. Received: {self.split!r}")
+        if self.format != "events-csv" and (self.items or self.users or self.columns):
+            raise ValueError("[data] items, users and columns are for format 'events-csv'. "
+                             f"Received them with format {self.format!r}")
+        known = {field.name for field in dataclasses.fields(EventColumns)}
+        if set(self.columns) - known:
+            raise ValueError(f"[data] columns: unknown fields {sorted(set(self.columns) - known)}"
+                             f" (the canonical fields are {sorted(known)})")
         if self.text_encoder not in TEXT_ENCODERS:
             raise ValueError(f"[data] text_encoder must be one of {TEXT_ENCODERS}. "
                              f"Received: {self.text_encoder!r}")

@@ -11,6 +11,7 @@ import pandas as pd
 from recsys_tf.data.encoding import EncodedEvents, Vocabularies, encode_events
 from recsys_tf.data.event_log import UNKNOWN_CATEGORY, EventLog
 from recsys_tf.data.examples import SequenceConfig, evaluation_examples, training_examples
+from recsys_tf.data.ingest import EventColumns
 from recsys_tf.data.loaders import load_dataset
 from recsys_tf.data.splits import Split, make_split
 from recsys_tf.evaluation.history_mask import HistoryMask
@@ -75,6 +76,9 @@ def load_log(config: DataConfig) -> tuple[EventLog, pd.DataFrame | None]:
             synthetic["domains"] = tuple(synthetic["domains"])
         data = generate_synthetic(SyntheticConfig(**synthetic))
         return data.log, data.trajectory
+    if config.format == "events-csv":
+        return load_dataset(config.format, config.path, columns=EventColumns(**config.columns),
+                            items=config.items, users=config.users), None
     return load_dataset(config.format, config.path), None
 
 

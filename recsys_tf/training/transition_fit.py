@@ -5,9 +5,8 @@ training transitions into the model's :class:`~recsys_tf.layers.TransitionPrior`
 weights ``(a, b)`` of ``a · log(1 + n) + b · n / N`` from a grid by validation NDCG@10 (the
 early-stopping metric; full ranking, history masked, ties against the target). The towers
 are trained as without the prior so that they keep learning the transitions training has few
-or none of; the prior then adds only what the counts know. (On Beauty, training with the prior
-in the loss made the towers leave seen transitions to it and rank the unseen ones worse: lower
-on validation and test; README, "Transition prior".) The grid includes ``(0, 0)``, and ties go
+or none of; the prior then adds only what the counts know (docs/experiments.md, "Transition
+prior"). The grid includes ``(0, 0)``, and ties go
 to the weaker prior, so the fit never lowers validation NDCG@10.
 
 The grid search scores the catalogue once: a prior adds to at most ``max_successors`` items per
