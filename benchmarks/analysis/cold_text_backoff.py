@@ -63,8 +63,8 @@ def backoff_scorer(base: np.ndarray, similarity: np.ndarray, unknown: np.ndarray
 
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--results", default="results",
-                        help="the cold-start benchmark's results directory")
+    parser.add_argument("--results", default=str(cache_root() / "bench"),
+                        help="the cold-start benchmark's --work-dir")
     parser.add_argument("--config", default="beauty")
     parser.add_argument("--epochs", type=int, help="the benchmark's --epochs")
     parser.add_argument("--seed", type=int, default=0)
