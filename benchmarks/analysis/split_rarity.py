@@ -2,7 +2,7 @@
 
 Run:  python -m benchmarks.analysis.split_rarity [--config beauty]
                                         [--target-domain DOMAIN] [--model RUN]
-                                        [--peer results/peers/NAME.json ...] [--item-knn]
+                                        [--peer WORK_DIR/peers/NAME.json ...] [--item-knn]
                                         [--json]
 
 For the targets of each split and for the last input event before them, prints how many times
@@ -200,7 +200,7 @@ def split_ranks(scorer, prepared) -> dict[str, np.ndarray]:
 
 
 def peer_ranks(path: str, prepared) -> dict[str, np.ndarray]:
-    """Validation and test ranks of a cached RecBole peer result (``results/peers/*.json``,
+    """Validation and test ranks of a cached RecBole peer result (``<work dir>/peers/*.json``,
     written by ``recsys-tf bench NAME --peers``), checked against this data's split."""
     from benchmarks.peers.recbole_peers import data_fingerprint
 
@@ -237,7 +237,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--rare", type=int, default=5, help="fewer training targets = rare")
     parser.add_argument("--model", help="a finished run on this data: NDCG@10 per bucket")
     parser.add_argument("--peer", action="append", default=[],
-                        help="a cached RecBole result on this data (results/peers/*.json): "
+                        help="a cached RecBole result on this data (WORK_DIR/peers/*.json): "
                              "NDCG@10 per bucket; repeatable")
     parser.add_argument("--item-knn", action="store_true",
                         help="also the item-KNN baseline's NDCG@10 per bucket")

@@ -4,7 +4,7 @@ RecBole pins numpy < 2 and pandas < 2.2, which conflict with ours, so it lives i
 virtual environment (created on first use under ``~/.cache/recsys_tf/peers``, see
 :mod:`recsys_tf.user_cache`; PyTorch CPU
 ``torch==2.13.0``); the two sides exchange files only (:mod:`peer_data` out,
-:mod:`recbole_runner` JSON back). A result is cached under ``results/peers/`` with its
+:mod:`recbole_runner` JSON back). A result is cached under ``<work dir>/peers/`` with its
 settings, the data fingerprint, versions, machine and date, and reused until the settings or
 the data change. A run saves its state after every epoch
 (``<dataset>-<model>-<key>.checkpoint.pt`` beside the results, the key leaving out the epoch
@@ -13,7 +13,7 @@ same benchmark is started again, and a capped run can be continued with a higher
 
 Example::
 
-    result = run_peer(prepared, dataset="ml-100k", model="SASRec", work_dir="results")
+    result = run_peer(prepared, dataset="ml-100k", model="SASRec", work_dir="~/.cache/recsys_tf/bench")
     ranking_metrics(peer_ranks(result)["full"], ks=(10, 20))
 """
 

@@ -7,7 +7,7 @@ Example::
 
     experiment = benchmark_experiment(None, "beauty", epochs=8)
     run, model = trained_model(experiment.replace(train={"seed": 0}),
-                               "results/runs/beauty-seed0", prepared)
+                               "~/.cache/recsys_tf/bench/runs/beauty-seed0", prepared)
 """
 
 from __future__ import annotations
