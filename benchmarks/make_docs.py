@@ -71,9 +71,11 @@ def _cross_domain(result: dict) -> tuple[str, str]:
 
 def _cold_start(result: dict) -> tuple[str, str]:
     rows = result["rows"]
-    ours = [row["cold"]["hr@10"] for label, row in rows.items() if label.startswith("ours (seed")]
+    ours = [row for label, row in rows.items() if label.startswith("ours (seed")]
     text = rows["text similarity (last 3 items)"]["cold"]["hr@10"]
-    return (f"cold-item HR@10 {sum(ours) / len(ours):.4f}",
+    return (f"HR@10 on never-seen items {_spread([r['cold']['hr@10'] for r in ours], 4)} "
+            f"(warm NDCG@10 {_spread([r['warm']['ndcg@10'] for r in ours], 4)}; "
+            f"{result['config']['train']['epochs']}-epoch cap)",
             f"title similarity {text:.4f}; popularity "
             f"{rows['popularity']['cold']['hr@10']:.4f}")
 
@@ -82,9 +84,9 @@ def _drift(result: dict) -> tuple[str, str]:
     rows = result["rows"]
     ours = [row for label, row in rows.items() if label.startswith("ours")]
     static = rows["static profile (order-free item-KNN)"]
-    mean = sum(r["mean_events"] for r in ours) / len(ours)
     share = sum(r["followed_share"] for r in ours) / len(ours)
-    return (f"events until the top-10 follows a switch: {mean:.2f} ({share:.1%} of switches "
+    return (f"events until the top-10 follows a switch: "
+            f"{_spread([r['mean_events'] for r in ours], 2)} ({share:.1%} of switches "
             "followed)", f"static profile {static['mean_events']:.2f} "
             f"({static['followed_share']:.1%})")
 
@@ -98,6 +100,17 @@ def _serving(result: dict) -> tuple[str, str]:
 
 _HEADLINES = {"beauty": _ranking, "ml-100k": _ranking, "food-kitchen": _cross_domain,
               "cold-start": _cold_start, "drift": _drift, "serving": _serving}
+
+
+def _spread(values: list[float], digits: int) -> str:
+    """Mean, with `` ± std`` over several seeds.
+
+    >>> _spread([1.0, 2.0], 2), _spread([0.5], 4)
+    ('1.50 ± 0.50', '0.5000')
+    """
+    mean = sum(values) / len(values)
+    std = (sum((v - mean) ** 2 for v in values) / len(values)) ** 0.5
+    return f"{mean:.{digits}f}" + (f" ± {std:.{digits}f}" if len(values) > 1 else "")
 
 
 def _mean_std(metrics: dict, key: str) -> str:
