@@ -1,6 +1,6 @@
-"""Regenerates ``docs/benchmarks.md``'s results and the README's results table from the
-committed results files (``benchmarks/results/NAME.json`` / ``.md``), so no figure is copied
-by hand.
+"""Regenerates each ``benchmarks/results/NAME.md`` from its ``NAME.json``, then
+``docs/benchmarks.md``'s results and the README's results table from those files, so no
+figure is copied by hand.
 
 Run:  python -m benchmarks.make_docs           # rewrite the generated parts
       python -m benchmarks.make_docs --check   # exit 1 if they are stale (a test runs this)
@@ -16,7 +16,7 @@ import re
 import sys
 from pathlib import Path
 
-from benchmarks.results_files import RESULTS_DIR, read_results
+from benchmarks.results_files import RESULTS_DIR, read_results, render_markdown
 
 ROOT = Path(__file__).parents[1]
 ORDER = ("beauty", "ml-100k", "food-kitchen", "cold-start", "drift", "serving", "speed")
@@ -147,6 +147,12 @@ def generate(text: str, key: str, body: str) -> str:
     return f"{head}{start}\n{body}\n{end}{tail}"
 
 
+def _suite_table(name: str, result: dict) -> str:
+    from benchmarks.command import SUITES
+
+    return SUITES[name]().table(result)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="exit 1 if a document is stale")
@@ -154,14 +160,22 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     results_dir = Path(args.results)
     results = read_results(results_dir)
+    stale = []
+    for name, result in results.items():  # NAME.md from NAME.json, with today's table code
+        path = results_dir / f"{name}.md"
+        text = render_markdown(name, result, _suite_table(name, result),
+                               sorted(results_dir.glob(f"{name}-*.png")))
+        if path.read_text() != text:
+            stale.append(path)
+            if not args.check:
+                path.write_text(text)
     updates = {ROOT / "README.md": ("results", headline_table(results)),
                ROOT / "docs" / "benchmarks.md": ("results", results_sections(results_dir))}
-    stale = []
     for path, (key, body) in updates.items():
         old = path.read_text()
         new = generate(old, key, body)
         if new != old:
-            stale.append(path.relative_to(ROOT))
+            stale.append(path)
             if not args.check:
                 path.write_text(new)
     if args.check and stale:

@@ -50,7 +50,8 @@ def markdown_table(result: dict) -> str:
                                                    "mrr")),
                  *(cell(row["metrics"][p], "ndcg@10") for p in protocols),
                  epochs_cell(row),
-                 _listed(row.get("seconds_per_epoch") or "– (reused run)"),
+                 _listed(row.get("seconds_per_epoch")
+                         or ("– (reused run)" if "epochs" in row else "–")),
                  row.get("measured", "this run")]
         lines.append("| " + " | ".join(str(c) for c in cells) + " |")
     for label, hr, ndcg in result.get("published", []):

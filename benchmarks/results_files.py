@@ -55,13 +55,17 @@ def write_results(name: str, result: dict, *, table: str, results_dir: str | Pat
         path = results / f"{name}-{key}.png"
         draw(path)
         written.append(path)
-    figures = "".join(f"\n![{p.stem}]({p.name})\n" for p in written[2:])
-    s = result["stamp"]
-    written[1].write_text(
-        f"# bench {name}\n\n{table}\n{figures}\nMeasured {s['date']} on {s['machine']}, commit "
-        f"{s['commit']}, with `{s['command']}`"
-        + (f" ({result['seconds']} s)" if "seconds" in result else "") + ".\n")
+    written[1].write_text(render_markdown(name, result, table, written[2:]))
     return written
+
+
+def render_markdown(name: str, result: dict, table: str, plots: list[Path]) -> str:
+    """``NAME.md``: the table, the plots and the stamp line (a pure function of the result)."""
+    figures = "".join(f"\n![{p.stem}]({p.name})\n" for p in plots)
+    s = result["stamp"]
+    return (f"# bench {name}\n\n{table}\n{figures}\nMeasured {s['date']} on {s['machine']}, "
+            f"commit {s['commit']}, with `{s['command']}`"
+            + (f" ({result['seconds']} s)" if "seconds" in result else "") + ".\n")
 
 
 def read_results(results_dir: str | Path = RESULTS_DIR) -> dict[str, dict]:

@@ -23,6 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
+from recsys_tf.user_cache import cache_root
+
 WEIGHTS = (0.0, 1.0, 2.0, 4.0, 6.0, 8.0)
 OFFSETS = (-2.0, -1.0, 0.0, 1.0)
 

@@ -8,7 +8,8 @@ full prior-history masks (CSR), the candidate mask and sampled negatives.
 
 Example::
 
-    export_peer_data(prepared, "~/.cache/recsys_tf/bench/peers/beauty-data", negatives={"100": neg100})
+    export_peer_data(prepared, "~/.cache/recsys_tf/bench/peers/beauty-data",
+                     negatives={"100": neg100})
 """
 
 from __future__ import annotations

@@ -13,7 +13,8 @@ same benchmark is started again, and a capped run can be continued with a higher
 
 Example::
 
-    result = run_peer(prepared, dataset="ml-100k", model="SASRec", work_dir="~/.cache/recsys_tf/bench")
+    result = run_peer(prepared, dataset="ml-100k", model="SASRec",
+                      work_dir="~/.cache/recsys_tf/bench")
     ranking_metrics(peer_ranks(result)["full"], ks=(10, 20))
 """
 
