@@ -88,13 +88,23 @@ batch_size = 64
 """
 
 
-def test_train_then_evaluate(tmp_path, capsys):
+def test_train_through_a_pipe_then_evaluate(tmp_path, capsys):
+    """A job's stdout is a pipe or file: `train --json` prints one JSON document there and one
+    plain line per epoch on stderr (no carriage returns, no colour codes), run from outside
+    the repository; `evaluate` then reproduces the run's test figures."""
     config = tmp_path / "tiny.toml"
     config.write_text(TINY_TOML.format(cache=tmp_path / "cache"))
     run = tmp_path / "run"
-    assert main(["train", "--config", str(config), "--output", str(run), "--json"]) == 0
-    capsys.readouterr()
-    trained = json.loads((run / "metrics.json").read_text())
+    result = subprocess.run(
+        [sys.executable, "-m", "recsys_tf", "train", "--config", str(config), "--output",
+         str(run), "--json"], capture_output=True, text=True, cwd=tmp_path, check=True)
+    trained = json.loads(result.stdout)
+    assert trained == json.loads((run / "metrics.json").read_text())
+    assert trained["best_epoch"] in (1, 2) and len(trained["history"]) == 2
+    assert "\r" not in result.stderr and "\x1b" not in result.stderr
+    epoch_lines = [line for line in result.stderr.splitlines() if " - loss: " in line]
+    assert len(epoch_lines) == 2 and "Epoch 2/2" in result.stderr
+
     assert main(["evaluate", "--model", str(run), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["test"]["model"]["ndcg@10"] == pytest.approx(
@@ -122,22 +132,6 @@ def test_version():
     result = subprocess.run([sys.executable, "-m", "recsys_tf", "--version"],
                             capture_output=True, text=True, check=True)
     assert result.stdout.strip() == f"recsys-tf {recsys_tf.__version__}"
-
-
-def test_train_json_through_a_pipe_is_one_document_and_a_plain_log(tmp_path):
-    """A job's stdout is a pipe or file: one JSON document there; one line per epoch on
-    stderr, with no carriage returns or colour codes. Run from outside the repository."""
-    config = tmp_path / "tiny.toml"
-    config.write_text(TINY_TOML.format(cache=tmp_path / "cache"))
-    result = subprocess.run(
-        [sys.executable, "-m", "recsys_tf", "train", "--config", str(config), "--output",
-         str(tmp_path / "run"), "--json"], capture_output=True, text=True, cwd=tmp_path,
-        check=True)
-    metrics = json.loads(result.stdout)
-    assert metrics["best_epoch"] in (1, 2) and len(metrics["history"]) == 2
-    assert "\r" not in result.stderr and "\x1b" not in result.stderr
-    epoch_lines = [line for line in result.stderr.splitlines() if " - loss: " in line]
-    assert len(epoch_lines) == 2 and "Epoch 2/2" in result.stderr
 
 
 def test_import_stays_light():
