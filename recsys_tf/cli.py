@@ -202,7 +202,7 @@ def _train(args: argparse.Namespace) -> Report:
     from pathlib import Path
 
     from recsys_tf.evaluation.run_report import format_report
-    from recsys_tf.training.experiment_config import ExperimentConfig
+    from recsys_tf.experiment.experiment_config import ExperimentConfig
     from recsys_tf.training.trainer import train
 
     experiment = ExperimentConfig.load(args.config)
@@ -217,7 +217,7 @@ def _train(args: argparse.Namespace) -> Report:
 
 def _evaluate(args: argparse.Namespace) -> Report:
     from recsys_tf.evaluation.run_report import evaluate_run, format_report
-    from recsys_tf.training.experiment_config import ExperimentConfig
+    from recsys_tf.experiment.experiment_config import ExperimentConfig
 
     experiment = ExperimentConfig.load(args.config) if args.config else None
     report = evaluate_run(args.model, experiment)

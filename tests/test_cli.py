@@ -7,7 +7,7 @@ import pytest
 
 import recsys_tf
 from recsys_tf.cli import main
-from recsys_tf.training.experiment_config import ExperimentConfig
+from recsys_tf.experiment.experiment_config import ExperimentConfig
 from tests.conftest import dataset_path
 
 

@@ -95,8 +95,8 @@ def main(argv: list[str] | None = None) -> list[dict]:
                 if args.variant else TOWERS)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-    from recsys_tf.training.experiment_config import ExperimentConfig
-    from recsys_tf.training.prepared_data import prepare_data
+    from recsys_tf.experiment.experiment_config import ExperimentConfig
+    from recsys_tf.experiment.prepared_data import prepare_data
     from recsys_tf.training.trainer import train
 
     experiment = ExperimentConfig.load(args.config)

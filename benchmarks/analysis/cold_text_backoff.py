@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> dict:
     from recsys_tf.evaluation.full_ranking import compute_ranks
     from recsys_tf.evaluation.model_scores import model_scorer
     from recsys_tf.evaluation.ranking_metrics import ranking_metrics
-    from recsys_tf.training.prepared_data import prepare_data
+    from recsys_tf.experiment.prepared_data import prepare_data
 
     experiment = benchmark_experiment(None, args.config, args.epochs)
     prepared = prepare_data(experiment.data)

@@ -29,11 +29,11 @@ def main(argv: list[str] | None = None) -> dict:
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-    from recsys_tf.data.encoding import Vocabularies, encode_events
     from recsys_tf.data.examples import SequenceConfig, training_examples
     from recsys_tf.data.loaders import load_amazon
     from recsys_tf.data.pipeline import make_dataset
     from recsys_tf.data.splits import leave_one_out
+    from recsys_tf.data.vocabularies import Vocabularies, encode_events
 
     timings: dict[str, float] = {}
 

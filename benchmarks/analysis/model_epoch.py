@@ -65,8 +65,8 @@ def main(argv: list[str] | None = None) -> dict:
     import keras
 
     from recsys_tf.data.pipeline import epoch_dataset
-    from recsys_tf.training.experiment_config import ExperimentConfig
-    from recsys_tf.training.prepared_data import prepare_data
+    from recsys_tf.experiment.experiment_config import ExperimentConfig
+    from recsys_tf.experiment.prepared_data import prepare_data
     from recsys_tf.training.trainer import build_model
 
     experiment = ExperimentConfig.load(args.config)

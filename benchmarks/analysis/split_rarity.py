@@ -245,12 +245,12 @@ def main(argv: list[str] | None = None) -> dict:
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-    from recsys_tf.training.experiment_config import ExperimentConfig
-    from recsys_tf.training.prepared_data import prepare_data
+    from recsys_tf.experiment.experiment_config import ExperimentConfig
+    from recsys_tf.experiment.prepared_data import prepare_data
 
     run = None
     if args.model:
-        from recsys_tf.training.finished_run import FinishedRun
+        from recsys_tf.experiment.run_directory import FinishedRun
 
         run = FinishedRun.load(args.model)
     experiment = ExperimentConfig.load(args.config)
@@ -278,7 +278,7 @@ def main(argv: list[str] | None = None) -> dict:
         from recsys_tf.evaluation.model_scores import model_scorer
 
         ranked[args.model] = split_ranks(model_scorer(run.model), prepared)
-        prior = run.model.transitions
+        prior = run.model.retrieval_score.transitions
         if prior is not None and (float(prior.log_count_weight) or float(prior.share_weight)):
             # The same towers without the fitted prior: where its counts add and where not.
             weights = float(prior.log_count_weight), float(prior.share_weight)

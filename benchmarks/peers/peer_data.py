@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from recsys_tf.training.prepared_data import PreparedData
+from recsys_tf.experiment.prepared_data import PreparedData
 
 HEADER = "user_id:token\titem_id_list:token_seq\titem_id:token\n"
 

@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.peers.peer_data import export_peer_data
-from recsys_tf.training.prepared_data import PreparedData
+from recsys_tf.experiment.prepared_data import PreparedData
 from recsys_tf.user_cache import cache_root
 
 RECBOLE_VERSION = "1.2.1"

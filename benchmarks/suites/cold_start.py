@@ -23,7 +23,7 @@ from recsys_tf.baselines.recent_text import recent_text_scorer
 from recsys_tf.data.examples import training_examples
 from recsys_tf.evaluation.full_ranking import compute_ranks, popularity_scores
 from recsys_tf.evaluation.ranking_metrics import ranking_metrics
-from recsys_tf.training.prepared_data import PreparedData, training_statistics
+from recsys_tf.experiment.prepared_data import PreparedData, training_statistics
 
 HELD_OUT_FRACTION = 0.1
 
@@ -53,7 +53,7 @@ def run_cold_start_benchmark(*, work_dir: str | Path, seeds: int = 1,
                              config: str | Path | None = None, epochs: int | None = None,
                              log=print) -> dict:
     from recsys_tf.evaluation.model_scores import model_scorer
-    from recsys_tf.training.prepared_data import prepare_data
+    from recsys_tf.experiment.prepared_data import prepare_data
 
     started = time.perf_counter()
     experiment = benchmark_experiment(config, "beauty", epochs)

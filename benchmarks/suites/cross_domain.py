@@ -31,7 +31,7 @@ def run_cross_domain_benchmark(*, work_dir: str | Path, seeds: int = 1,
     from benchmarks.peers.recbole_peers import peer_ranks, peer_summary, side_by_side
     from recsys_tf.evaluation.model_scores import model_scorer
     from recsys_tf.evaluation.protocol import negatives_for_test
-    from recsys_tf.training.prepared_data import load_log, prepare_data
+    from recsys_tf.experiment.prepared_data import load_log, prepare_data
 
     started = time.perf_counter()
     base = benchmark_experiment(config, "food-kitchen", epochs)

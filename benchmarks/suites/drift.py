@@ -27,7 +27,7 @@ def run_drift_benchmark(*, work_dir: str | Path, seeds: int = 1,
                         config: str | Path | None = None, epochs: int | None = None,
                         log=print) -> dict:
     from recsys_tf.evaluation.model_scores import model_position_scorer
-    from recsys_tf.training.prepared_data import prepare_data
+    from recsys_tf.experiment.prepared_data import prepare_data
 
     started = time.perf_counter()
     experiment = benchmark_experiment(config, CONFIG, epochs)

@@ -83,7 +83,7 @@ def run_ranking_benchmark(name: str, *, work_dir: str | Path, seeds: int = 1,
     settings (e.g. an ``epochs`` cap); they are part of the peers' cache key."""
     from benchmarks.peers.recbole_peers import peer_ranks, peer_summary, side_by_side
     from recsys_tf.evaluation.model_scores import model_scorer
-    from recsys_tf.training.prepared_data import prepare_data
+    from recsys_tf.experiment.prepared_data import prepare_data
 
     results = Path(work_dir).expanduser()
     experiment = benchmark_experiment(config, CONFIGS[name], epochs)

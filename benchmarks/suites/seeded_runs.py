@@ -17,9 +17,9 @@ from pathlib import Path
 
 def benchmark_experiment(config: str | Path | None, default: str | Path,
                          epochs: int | None = None):
-    """The :class:`~recsys_tf.training.experiment_config.ExperimentConfig` in ``config`` (or
+    """The :class:`~recsys_tf.experiment.experiment_config.ExperimentConfig` in ``config`` (or
     ``default``), with ``[train] epochs`` replaced by ``epochs`` when given."""
-    from recsys_tf.training.experiment_config import ExperimentConfig
+    from recsys_tf.experiment.experiment_config import ExperimentConfig
 
     experiment = ExperimentConfig.load(config or default)
     return experiment if epochs is None else experiment.replace(train={"epochs": epochs})

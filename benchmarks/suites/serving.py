@@ -36,7 +36,7 @@ IN_GRAPH_ROUNDS = 7  # alternating rounds of the in-graph timings
 
 def _synthetic_run(num_items: int, seed: int):
     """A Beauty-sized model with random weights and random unit text vectors."""
-    from recsys_tf.data.encoding import Vocabularies
+    from recsys_tf.data.vocabularies import Vocabularies
     from recsys_tf.data.vocabulary import Vocabulary
     from recsys_tf.models import ModelConfig, TwoTowerModel
 
@@ -116,7 +116,7 @@ def run_serving_benchmark(*, calls: int = 1000, model_dir: str | Path | None = N
     from recsys_tf.export.serving_module import ServingModule
 
     if model_dir is not None:
-        from recsys_tf.training.finished_run import FinishedRun
+        from recsys_tf.experiment.run_directory import FinishedRun
 
         run = FinishedRun.load(model_dir)
         model, vocabularies = run.model, run.vocabularies
@@ -124,8 +124,9 @@ def run_serving_benchmark(*, calls: int = 1000, model_dir: str | Path | None = N
         model, vocabularies = _synthetic_run(BEAUTY_ITEMS, seed)
     if model.config.use_cross_domain:
         raise ValueError("bench serving times single-domain models (no cross_* inputs)")
-    module = ServingModule(model, vocabularies, max_length=50, max_cross_length=50, top_k=10)
-    xla_module = ServingModule(model, vocabularies, max_length=50, max_cross_length=50,
+    towers = model.towers()
+    module = ServingModule(towers, vocabularies, max_length=50, max_cross_length=50, top_k=10)
+    xla_module = ServingModule(towers, vocabularies, max_length=50, max_cross_length=50,
                                top_k=10, xla_update=True)
     with tempfile.TemporaryDirectory() as directory, tempfile.TemporaryDirectory() as xla_dir:
         tf.saved_model.save(module, directory, signatures=module.signatures())

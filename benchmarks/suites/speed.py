@@ -28,8 +28,8 @@ def run_speed_benchmark(*, rounds: int = 2, config: str | Path | None = None,
     from recsys_tf.data.pipeline import epoch_dataset
     from recsys_tf.evaluation.full_ranking import evaluate_full_ranking
     from recsys_tf.evaluation.model_scores import model_scorer
-    from recsys_tf.training.experiment_config import ExperimentConfig
-    from recsys_tf.training.prepared_data import prepare_data
+    from recsys_tf.experiment.experiment_config import ExperimentConfig
+    from recsys_tf.experiment.prepared_data import prepare_data
     from recsys_tf.training.trainer import build_model, make_optimizer
 
     if rounds < 1:

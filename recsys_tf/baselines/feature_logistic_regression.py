@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from recsys_tf.data.history_mask import HistoryMask
 from recsys_tf.evaluation.full_ranking import ScoreFn
-from recsys_tf.evaluation.history_mask import HistoryMask
 from recsys_tf.evaluation.sampled_ranking import sample_negatives
 
 

@@ -15,7 +15,7 @@ Example:
 
 >>> import pandas as pd
 >>> from recsys_tf.data.event_log import EventLog
->>> from recsys_tf.data.encoding import Vocabularies, encode_events
+>>> from recsys_tf.data.vocabularies import Vocabularies, encode_events
 >>> log = EventLog.from_frames(pd.DataFrame({"user_id": ["u"] * 4, "item_id": list("abcd"),
 ...                                          "timestamp": [1, 2, 3, 4]}))
 >>> encoded = encode_events(log, Vocabularies.build(log))
@@ -31,7 +31,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
-from recsys_tf.data.encoding import EncodedEvents
+from recsys_tf.data.vocabularies import EncodedEvents
 from recsys_tf.data.vocabulary import Vocabulary
 
 SEQUENCE_FEATURES = ("item_ids", "event_types", "domains", "hours", "weekdays", "log_gaps")

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from recsys_tf.evaluation.history_mask import HistoryMask
+from recsys_tf.data.history_mask import HistoryMask
 from recsys_tf.evaluation.ranking_metrics import ranking_metrics, target_ranks
 
 ScoreFn = Callable[[dict[str, np.ndarray]], np.ndarray]

@@ -22,7 +22,7 @@ def switch_following(position_score_fn: ScoreFn, prepared, *, top_k: int = 10, s
     Args:
         position_score_fn: ``batch -> [batch, length, num_items]`` scores after every position
             (see :func:`~recsys_tf.evaluation.model_scores.model_position_scorer`).
-        prepared: :class:`~recsys_tf.training.prepared_data.PreparedData` of synthetic data.
+        prepared: :class:`~recsys_tf.experiment.prepared_data.PreparedData` of synthetic data.
 
     Returns:
         ``switches``, ``followed_share`` (fraction of switches followed), ``mean_events`` and

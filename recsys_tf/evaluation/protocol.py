@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from recsys_tf.evaluation.sampled_ranking import sample_negatives
-from recsys_tf.training.prepared_data import PreparedData
+from recsys_tf.experiment.prepared_data import PreparedData
 
 SAMPLED_SIZES = (100, 999)  # SASRec / BERT4Rec papers; cross-domain literature
 KS = (10, 20)

@@ -82,8 +82,8 @@ def format_report(report: dict) -> str:
 def evaluate_run(model_dir, experiment=None) -> dict:
     """Loads the finished run ``model_dir``, prepares the data of ``experiment`` (default: the
     run's own ``experiment.json``) with the run's vocabularies and reports on the test split."""
-    from recsys_tf.training.finished_run import FinishedRun
-    from recsys_tf.training.prepared_data import prepare_data
+    from recsys_tf.experiment.prepared_data import prepare_data
+    from recsys_tf.experiment.run_directory import FinishedRun
 
     run = FinishedRun.load(model_dir)
     experiment = experiment or run.experiment

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from recsys_tf.data.history_mask import HistoryMask
 from recsys_tf.evaluation.full_ranking import ScoreFn
-from recsys_tf.evaluation.history_mask import HistoryMask
 
 
 def sample_negatives(targets: np.ndarray, history: HistoryMask | None,

@@ -51,7 +51,7 @@ class _FineTunedTokenEncoder:
 def token_encoder(run):
     """``(encoder, tokenizer vocabulary)`` for ``item_embedding_from_tokens``, or
     ``(None, None)`` when the run has no item text."""
-    from recsys_tf.training.prepared_data import load_log, sentence_encoder
+    from recsys_tf.experiment.prepared_data import load_log, sentence_encoder
 
     data = run.experiment.data
     if data.text_encoder == "none" or not run.model.config.text_dim:
@@ -107,7 +107,7 @@ def export_run(run_dir: str | Path, base_path: str | Path, *, version: int | Non
         ValueError: ``run_dir`` is not a finished run, or the version already exists (versions
             are immutable: a server may already serve it).
     """
-    from recsys_tf.training.finished_run import FinishedRun
+    from recsys_tf.experiment.run_directory import FinishedRun
 
     started = time.perf_counter()
     base = Path(base_path)
@@ -125,7 +125,7 @@ def export_run(run_dir: str | Path, base_path: str | Path, *, version: int | Non
     run = FinishedRun.load(run_dir)
     encoder, tokenizer_vocabulary = token_encoder(run)
     data = run.experiment.data
-    module = ServingModule(run.model, run.vocabularies, max_length=data.max_length,
+    module = ServingModule(run.model.towers(), run.vocabularies, max_length=data.max_length,
                            max_cross_length=data.max_cross_length, top_k=top_k,
                            token_encoder=encoder, xla_update=xla_update)
     temporary = base / f"{TEMPORARY_PREFIX}{version}-{os.getpid()}"

@@ -13,7 +13,7 @@ LSTMs as one gate computation (one block-diagonal recurrent matmul, one sigmoid)
 with the ``tanh`` gate computed as ``2 σ(2x) - 1`` from weights scaled by 2. Per event: four
 gathers, one matmul, one sigmoid, a few element-wise ops — instead of two Keras LSTM cells with
 their input projections and the topic head's 384-wide matmul and softmax. The result equals
-:meth:`~recsys_tf.export.interest_state.InterestState.step`'s generic path up to float32
+:meth:`~recsys_tf.export.tower_states.TowerStates.step`'s generic path up to float32
 rounding (tested within 1e-5).
 
 It needs float32 compute and the Keras LSTM defaults (``tanh`` / ``sigmoid``, with bias);

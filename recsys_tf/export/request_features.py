@@ -12,7 +12,7 @@ input live here, in one place:
 
 The time features match :func:`recsys_tf.data.time_features.time_features` (UTC hour and
 weekday, ``log1p`` of the seconds since the user's previous event in *any* domain, 0 for the
-first event), shifted by one so that 0 is padding, as in :mod:`recsys_tf.data.encoding`.
+first event), shifted by one so that 0 is padding, as in :mod:`recsys_tf.data.vocabularies`.
 
 Example::
 

@@ -1,4 +1,4 @@
-"""The exported serving graph: named signatures over a trained two-tower model.
+"""The exported serving graph: named signatures over a trained model's towers.
 
 Signatures (named inputs, dict outputs; ``k`` = the export's ``top_k``):
 
@@ -29,29 +29,32 @@ zero state), never NaN. Shapes that disagree fail with ``INVALID_ARGUMENT`` nami
 
 Example::
 
-    module = ServingModule(model, vocabularies, max_length=50, max_cross_length=50, top_k=10)
+    module = ServingModule(model.towers(), vocabularies, max_length=50, max_cross_length=50,
+                           top_k=10)
     tf.saved_model.save(module, path, signatures=module.signatures())
 """
 
 from __future__ import annotations
 
+import keras
 import numpy as np
 import tensorflow as tf
 
-from recsys_tf.data.encoding import Vocabularies
+from recsys_tf.data.vocabularies import Vocabularies
 from recsys_tf.export import request_features as rf
 from recsys_tf.export.catalogue_top_k import top_k_excluding
-from recsys_tf.export.interest_state import InterestState
 from recsys_tf.export.keras_variables import KerasObjects, wrapped_variable, wrapped_variables
+from recsys_tf.export.tower_states import TowerStates
+from recsys_tf.models.towers import Towers
 
 NEGATIVE_INFINITY = float("-inf")
 
 
 class ServingModule(tf.Module):
-    """Signatures of a trained :class:`~recsys_tf.models.TwoTowerModel`.
+    """Signatures of a trained model's :class:`~recsys_tf.models.Towers`.
 
     Args:
-        model: the trained model (catalogue tables filled).
+        towers: the trained towers and their score (:meth:`TwoTowerModel.towers`).
         vocabularies: the run's vocabularies (ids in requests are the dataset's strings).
         max_length, max_cross_length: the training sequence lengths (longer histories are cut).
         top_k: items returned by ``recommend`` and ``update_interest``.
@@ -65,16 +68,20 @@ class ServingModule(tf.Module):
             ``--xla_cpu_compilation_enabled=true``; off by default.
     """
 
-    def __init__(self, model, vocabularies: Vocabularies, *, max_length: int,
+    def __init__(self, towers: Towers, vocabularies: Vocabularies, *, max_length: int,
                  max_cross_length: int, top_k: int = 10, token_encoder=None,
                  explain_items: int = 5, xla_update: bool = False):
         super().__init__(name="recsys_tf_serving")
-        config = model.config
+        config = towers.config
         # Keras objects are called, not tracked; the tf.Variables they read are tracked (see
         # keras_variables: otherwise TF Serving cannot restore them).
-        self.keras = KerasObjects(model=model, token_encoder=token_encoder)
-        self.model_variables = wrapped_variables(model, token_encoder)
+        self.keras = KerasObjects(query_model=towers.query_model,
+                                  candidate_model=towers.candidate_model, score=towers.score,
+                                  token_encoder=token_encoder)
+        self.model_variables = wrapped_variables(towers.query_model, towers.candidate_model,
+                                                 towers.score, token_encoder)
         self.config = config
+        self.input_names = towers.input_names
         self.max_length = int(max_length)
         self.max_cross_length = int(max_cross_length)
         self.items = rf.IdLookup(vocabularies.item_id)
@@ -85,25 +92,19 @@ class ServingModule(tf.Module):
         self._update_core = (tf.function(self._update_step, jit_compile=True)
                              if self.xla_update else self._update_step)
 
-        candidate_mask = np.asarray(model.candidate_mask.numpy() > 0)
+        candidate_mask = np.asarray(towers.score.candidate_mask.numpy() > 0)
         self.top_k = int(min(top_k, candidate_mask.sum()))
         if self.top_k < 1:
             raise ValueError("The model has no candidate items to recommend.")
         self.candidate_mask = tf.Variable(candidate_mask, trainable=False, name="candidates")
-        # Added to every score: 0 for candidates, -inf for the rest (cheaper than a select).
-        self.candidate_bias = tf.Variable(np.where(candidate_mask, 0.0, NEGATIVE_INFINITY)
-                                          .astype(np.float32), trainable=False,
-                                          name="candidate_bias")
-        item_text = None
-        if config.text_dim:
-            if config.finetunes_text:  # the fine-tuned encoder's output, computed once
-                item_text = tf.Variable(np.asarray(model.item_text()), trainable=False,
-                                        name="item_text")
-            else:
-                item_text = wrapped_variable(model.query_model.text_table.table)
+        item_text = towers.item_text
+        if item_text is not None:
+            item_text = (wrapped_variable(item_text) if isinstance(item_text, keras.Variable)
+                         else tf.Variable(np.asarray(item_text, np.float32), trainable=False,
+                                          name="item_text"))
         self.item_text = item_text
-        self.state = InterestState(model, item_text)
-        self.item_vectors = tf.Variable(self._item_vectors_of_catalogue(), trainable=False,
+        self.state = TowerStates(towers, item_text)
+        self.item_vectors = tf.Variable(towers.item_vectors, trainable=False,
                                         name="item_vectors")
         if config.has_categories:
             names = ["", ""] + list(vocabularies.category.tokens)
@@ -112,37 +113,21 @@ class ServingModule(tf.Module):
         self.topic_names = tf.constant(names[:config.topic_count])
 
     @property
-    def model(self):
-        return self.keras.model
-
-    @property
     def token_encoder(self):
         return self.keras.token_encoder
 
-    # === Shared pieces ===
-
-    def _item_vectors_of_catalogue(self) -> np.ndarray:
-        model = self.model
-        vectors = np.asarray(model.candidate_embeddings())
-        topics = model.candidate_topics()
-        if topics is not None:
-            vectors = np.concatenate([vectors, np.asarray(topics)], axis=1)
-        return vectors.astype(np.float32)
+    # === Shared pieces: every score comes from the towers' RetrievalScore ===
 
     def _user_vectors(self, query, interest):
-        """``[q, w·u]``: the user side of ``score = qᵀe + w·uᵀc``."""
-        if interest is None:
-            return query
-        return tf.concat([query, self.model.interest_weight * interest], axis=1)
+        return self.keras.score.user_vectors(query, interest)
 
     def _top_scores(self, user_vectors, excluded_items, last_items=None):
         """``(scores, item indices)`` ``[b, k]`` of the top-k candidates per row, the item
         indices ``excluded_items`` ``[b, width]`` (0 = padding) scored -inf; ``last_items``
         ``[b]`` (each row's last item) for the transition prior."""
-        scores = tf.matmul(user_vectors, self.item_vectors, transpose_b=True)
-        if self.model.transitions is not None:
-            scores = self.model.transitions(scores, last_items)
-        return top_k_excluding(scores + self.candidate_bias, excluded_items, self.top_k)
+        scores = self.keras.score(user_vectors, self.item_vectors, last_items=last_items,
+                                  exclude_non_candidates=True)
+        return top_k_excluding(scores, excluded_items, self.top_k)
 
     def _top_k(self, user_vectors, excluded_items, last_items=None):
         scores, indices = self._top_scores(user_vectors, excluded_items, last_items)
@@ -150,10 +135,9 @@ class ServingModule(tf.Module):
 
     def _pair_scores(self, user_vectors, item_indices, last_items):
         """Scores ``[b]`` of one item per row (as :meth:`_top_scores` scores it)."""
-        score = tf.reduce_sum(user_vectors * tf.gather(self.item_vectors, item_indices), axis=1)
-        if self.model.transitions is not None:
-            score += self.model.transitions.pair_scores(last_items, item_indices)
-        return score
+        return self.keras.score.pair_scores(user_vectors,
+                                            tf.gather(self.item_vectors, item_indices),
+                                            item_ids=item_indices, last_items=last_items)
 
     def _event_ids(self, item_ids, event_types):
         items = self.items(item_ids)
@@ -206,7 +190,7 @@ class ServingModule(tf.Module):
             visible = tf.reduce_sum(tf.cast(cross_valid, tf.int32), axis=1, keepdims=True)
             inputs.update(cross_item_ids=cross_items, cross_event_types=cross_events,
                           cross_lengths=tf.broadcast_to(visible, tf.shape(main["item_ids"])))
-        inputs = {name: inputs[name] for name in self.model.input_names}
+        inputs = {name: inputs[name] for name in self.input_names}
         length = tf.reduce_sum(tf.cast(valid, tf.int32), axis=1)
         return inputs, length, request_items, main, cross
 
@@ -214,7 +198,7 @@ class ServingModule(tf.Module):
         """Full pass of the query tower, read after the ``length``-th event of each row (the
         empty history reads the all-padding position 0): ``(query, interest, last item)``."""
         last = tf.maximum(length - 1, 0)
-        outputs = self.model.query_model(inputs, training=False)
+        outputs = self.keras.query_model(inputs, training=False)
         query = tf.gather(outputs["query_embedding"], last, batch_dims=1)
         interest = outputs.get("interest")
         if interest is not None:
@@ -270,12 +254,10 @@ class ServingModule(tf.Module):
         features = {"item_ids": tf.ones(count, tf.int32), "text_embeddings": text}
         if self.config.has_categories:
             features["categories"] = tf.ones(count, tf.int32)  # unknown category
-        vector = tf.cast(self.model.candidate_model.item_tower(features, training=False),
-                         tf.float32)
-        head = self.model.query_model.topic_head
-        if head is not None:
-            vector = tf.concat([vector, head.item_topics(text)], axis=1)
-        return {"item_embedding": vector}
+        embedding = self.keras.candidate_model.item_tower(features, training=False)
+        head = self.keras.query_model.topic_head
+        topics = None if head is None else head.item_topics(text)
+        return {"item_embedding": self.keras.score.item_vectors(embedding, topics)}
 
     def update_interest(self, inputs):
         state = inputs["state"]

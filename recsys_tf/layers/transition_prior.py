@@ -9,6 +9,14 @@ from keras import ops
 from recsys_tf.layers.argument_checks import check_positive
 
 
+def transition_bonus(counts, totals, log_count, share):
+    """``a · log(1 + n) + b · n / N`` for counts ``n`` and totals ``N`` (broadcast); the one
+    definition of the prior, used by the layer and by the fit of ``a`` and ``b``
+    (:mod:`~recsys_tf.training.transition_fit`). Works on tensors and numpy arrays (in their
+    dtype)."""
+    return log_count * ops.log1p(counts) + share * counts / ops.maximum(totals, 1.0)
+
+
 @keras.saving.register_keras_serializable(package="recsys_tf")
 class TransitionPrior(keras.layers.Layer):
     """Adds ``a · log(1 + n(l, i)) + b · n(l, i) / N(l)`` to the score of item ``i``.
@@ -91,8 +99,8 @@ class TransitionPrior(keras.layers.Layer):
         successors = ops.take(self.successors, rows, axis=0)
         counts = ops.take(self.counts, rows, axis=0)
         totals = ops.take(self.totals, rows, axis=0)
-        share = counts / ops.expand_dims(ops.maximum(totals, 1.0), -1)
-        return successors, self.log_count_weight * ops.log1p(counts) + self.share_weight * share
+        return successors, transition_bonus(counts, ops.expand_dims(totals, -1),
+                                            self.log_count_weight, self.share_weight)
 
     def pair_scores(self, last_items, item_ids):
         """The prior of one item per row: ``[n]`` for ``last_items``, ``item_ids`` ``[n]``."""

@@ -7,7 +7,7 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from recsys_tf.layers import TransitionPrior
+from recsys_tf.layers import RetrievalScore
 from recsys_tf.losses import (
     full_softmax_cross_entropy,
     log_q_correction,
@@ -15,8 +15,9 @@ from recsys_tf.losses import (
     sampled_softmax_cross_entropy,
 )
 from recsys_tf.models.candidate_model import CandidateModel
-from recsys_tf.models.dynamic_interest_model import DynamicInterestModel, query_input_names
 from recsys_tf.models.model_config import ModelConfig
+from recsys_tf.models.query_model import QueryModel, query_input_names
+from recsys_tf.models.towers import Towers
 
 LOSSES = ("full", "sampled")
 
@@ -25,11 +26,9 @@ LOSSES = ("full", "sampled")
 class TwoTowerModel(keras.Model):
     """The trainable pair of towers; ``model.keras`` of a run holds one of these.
 
-    Score of item ``i`` for a query position: ``qᵀ e_i + w · uᵀ c_i`` where ``q`` is the query
-    embedding, ``e_i`` the candidate embedding, ``u`` the topic interest and ``c_i`` the item's
-    topic distribution (S0 §3.8.3), ``w`` a learned weight (the second term only with the topic
-    head); with ``use_transitions``, plus the :class:`~recsys_tf.layers.TransitionPrior` of the
-    query's last input item. The prior is not trained with the towers: its two weights are
+    Score of item ``i`` for a query position: the :class:`~recsys_tf.layers.RetrievalScore`
+    ``qᵀ e_i + w · uᵀ c_i`` (+ the transition prior of the query's last input item with
+    ``use_transitions``). The prior is not trained with the towers: its two weights are
     fitted on validation afterwards (:mod:`~recsys_tf.training.transition_fit`; 0 until then).
 
     Training (``fit``): ``x`` = sequence features, ``y`` = next-item targets ``[batch, length]``
@@ -79,27 +78,21 @@ class TwoTowerModel(keras.Model):
         if config.tie_item_embeddings:
             self.item_id_embedding = keras.layers.Embedding(config.num_items, config.query_dim,
                                                             name="item_id_embedding")
-        self.query_model = DynamicInterestModel(config, text_encoder=self.text_encoder,
+        self.query_model = QueryModel(config, text_encoder=self.text_encoder,
                                                 item_embedding=self.item_id_embedding,
                                                 name="query_model")
         self.candidate_model = CandidateModel(config, text_encoder=self.text_encoder,
                                               id_embedding=self.item_id_embedding,
                                               name="candidate_model")
         self.input_names = query_input_names(config)
-        self.interest_weight = None
-        if config.use_topic_interest:
-            self.interest_weight = self.add_weight(shape=(), name="interest_weight",
-                                                   initializer="ones")
-        # Items that may be scored (False: padding, OOV, items outside the target domain).
-        self.candidate_mask = self.add_weight(shape=(config.num_items,), name="candidate_mask",
-                                              initializer="ones", trainable=False)
+        # The score joining the towers; it also holds the candidate mask and the prior.
+        self.retrieval_score = RetrievalScore(
+            config.num_items, use_interest=config.use_topic_interest,
+            max_successors=config.max_successors if config.use_transitions else 0,
+            dtype="float32", name="retrieval_score")
         self.sampling_probabilities = self.add_weight(
             shape=(config.num_items,), name="sampling_probabilities",
             initializer=keras.initializers.Constant(1.0 / config.num_items), trainable=False)
-        self.transitions = None
-        if config.use_transitions:
-            self.transitions = TransitionPrior(config.num_items, config.max_successors,
-                                               name="transitions")
         self.seed_generator = keras.random.SeedGenerator(config.seed)
         self.built = True  # both towers are functional models, built at construction
 
@@ -114,7 +107,7 @@ class TwoTowerModel(keras.Model):
             self.query_model.set_item_text(text_embeddings)
         self.candidate_model.set_catalogue(text_embeddings=text_embeddings,
                                            categories=categories, known=known)
-        self.candidate_mask.assign(np.asarray(candidate_mask, "float32"))
+        self.retrieval_score.set_candidates(np.asarray(candidate_mask, bool))
         if sampling_probabilities is not None:
             p = np.asarray(sampling_probabilities, "float64") * np.asarray(candidate_mask)
             self.sampling_probabilities.assign((p / p.sum()).astype("float32"))
@@ -144,23 +137,37 @@ class TwoTowerModel(keras.Model):
                     else self.text_encoder(item_ids, training=training))
         return layer.table if item_ids is None else ops.take(layer.table, item_ids, axis=0)
 
+    def catalogue_vectors(self, item_ids=None, training=None):
+        """Item vectors ``[e, c]`` of ``item_ids`` (default: the whole catalogue) for
+        :class:`~recsys_tf.layers.RetrievalScore`."""
+        return self.retrieval_score.item_vectors(self.candidate_embeddings(item_ids, training),
+                                                 self.candidate_topics(item_ids, training))
+
     def score(self, query, interest=None, item_ids=None, training=None, last_items=None):
         """Scores ``[n, items]`` of queries ``[n, dim]`` (and interests ``[n, topics]``) against
-        ``item_ids`` (default: every item; masked items are not excluded here).
+        ``item_ids`` (default: every item; masked items are not excluded here), by the
+        model's :class:`~recsys_tf.layers.RetrievalScore`.
 
         ``last_items`` ``[n]`` (each query's last input item) adds the transition prior of a
         model with ``use_transitions`` to the whole catalogue's scores (the evaluation and
         serving paths pass it; the training loss does not: the prior is fitted afterwards)."""
-        logits = ops.matmul(query, ops.transpose(self.candidate_embeddings(item_ids, training)))
-        if self.interest_weight is not None and interest is not None:
-            topics = self.candidate_topics(item_ids, training)
-            logits = logits + self.interest_weight * ops.matmul(interest, ops.transpose(topics))
-        if self.transitions is not None and last_items is not None:
-            if item_ids is not None:
-                raise ValueError("The transition prior scores the whole catalogue: pass "
-                                 "`last_items` without `item_ids`.")
-            logits = self.transitions(logits, last_items)
-        return logits
+        if last_items is not None and item_ids is not None:
+            raise ValueError("The transition prior scores the whole catalogue: pass "
+                             "`last_items` without `item_ids`.")
+        return self.retrieval_score(self.retrieval_score.user_vectors(query, interest),
+                                    self.catalogue_vectors(item_ids, training),
+                                    last_items=last_items)
+
+    def towers(self) -> Towers:
+        """What serving needs: the two towers, the score and the catalogue's vectors."""
+        item_text = None
+        if self.config.text_dim:
+            item_text = (np.asarray(self.item_text()) if self.text_encoder is not None
+                         else self.query_model.text_table.table)
+        return Towers(config=self.config, query_model=self.query_model,
+                      candidate_model=self.candidate_model, score=self.retrieval_score,
+                      item_text=item_text,
+                      item_vectors=np.asarray(self.catalogue_vectors(), np.float32))
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         query, interest = y_pred["query_embedding"], y_pred.get("interest")
@@ -188,19 +195,18 @@ class TwoTowerModel(keras.Model):
 
     def _full_loss(self, query, interest, labels, weights, training):
         logits = self.score(query, interest, training=training)
-        return full_softmax_cross_entropy(logits, labels, self.candidate_mask > 0, weights)
+        return full_softmax_cross_entropy(logits, labels,
+                                          self.retrieval_score.candidate_mask > 0, weights)
 
     def _sampled_loss(self, query, interest, labels, weights, training):
         log_p = ops.log(ops.maximum(ops.expand_dims(self.sampling_probabilities, 0), 1e-30))
         negatives = ops.cast(keras.random.categorical(log_p, self.num_negatives,
                                                       seed=self.seed_generator)[0], "int32")
         labels = ops.cast(labels, "int32")
-        positive_embeddings = self.candidate_embeddings(labels, training)
-        positive = ops.sum(query * positive_embeddings, axis=-1)
-        if self.interest_weight is not None and interest is not None:
-            positive = positive + self.interest_weight * ops.sum(
-                interest * self.candidate_topics(labels, training), axis=-1)
-        negative = self.score(query, interest, negatives, training)
+        users = self.retrieval_score.user_vectors(query, interest)
+        positive = self.retrieval_score.pair_scores(users,
+                                                    self.catalogue_vectors(labels, training))
+        negative = self.retrieval_score(users, self.catalogue_vectors(negatives, training))
         positive = log_q_correction(positive, self.sampling_probabilities, labels,
                                     self.num_negatives)
         negative = log_q_correction(negative, self.sampling_probabilities,

@@ -23,10 +23,10 @@ import keras
 import tensorflow as tf
 
 from recsys_tf.data.pipeline import epoch_dataset
-from recsys_tf.training.experiment_config import ExperimentConfig
-from recsys_tf.training.prepared_data import PreparedData, prepare_data
+from recsys_tf.experiment.experiment_config import ExperimentConfig
+from recsys_tf.experiment.prepared_data import PreparedData, prepare_data
+from recsys_tf.training.early_stopping_checkpoint import EarlyStoppingCheckpoint
 from recsys_tf.training.ranking_validation import RankingValidation
-from recsys_tf.training.training_checkpoint import TrainingCheckpoint
 
 
 def train_multiworker(experiment: ExperimentConfig, output: Path, *,
@@ -62,7 +62,7 @@ def train_multiworker(experiment: ExperimentConfig, output: Path, *,
         optimizer.build(model.trainable_variables)
     model.optimizer = optimizer  # saved with the weights, like a compiled model's
 
-    checkpoint = TrainingCheckpoint(directory / "checkpoints", MONITOR, settings.patience)
+    checkpoint = EarlyStoppingCheckpoint(directory / "checkpoints", MONITOR, settings.patience)
     validation = RankingValidation(prepared.valid, prepared.valid_history,
                                    prepared.candidate_mask, settings.eval_batch_size)
     for callback in (checkpoint, validation):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import keras
 import numpy as np
 
+from recsys_tf.data.history_mask import HistoryMask
 from recsys_tf.evaluation.full_ranking import evaluate_full_ranking
-from recsys_tf.evaluation.history_mask import HistoryMask
 from recsys_tf.evaluation.model_scores import model_scorer
 
 

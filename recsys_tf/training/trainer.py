@@ -12,16 +12,16 @@ from pathlib import Path
 
 import keras
 
-from recsys_tf.data.encoding import Vocabularies
 from recsys_tf.data.pipeline import epoch_dataset
 from recsys_tf.data.progress import keras_verbose
+from recsys_tf.data.vocabularies import Vocabularies
+from recsys_tf.experiment.experiment_config import ExperimentConfig, TrainConfig
+from recsys_tf.experiment.prepared_data import PreparedData, prepare_data, sentence_encoder
 from recsys_tf.models import ModelConfig, TwoTowerModel
-from recsys_tf.training.experiment_config import ExperimentConfig, TrainConfig
+from recsys_tf.training.early_stopping_checkpoint import EarlyStoppingCheckpoint
 from recsys_tf.training.finetune_adam import FineTuneAdam
-from recsys_tf.training.prepared_data import PreparedData, prepare_data, sentence_encoder
 from recsys_tf.training.ranking_validation import RankingValidation
 from recsys_tf.training.strategies import make_strategy
-from recsys_tf.training.training_checkpoint import TrainingCheckpoint
 from recsys_tf.training.transition_fit import fit_transition_prior
 
 MONITOR = "val_ndcg@10"
@@ -148,7 +148,7 @@ def train(experiment: ExperimentConfig, output_dir: str | Path, *, epochs: int |
         model.compile(optimizer=make_optimizer(settings, model),
                       jit_compile=settings.jit_compile)
         model.optimizer.build(model.trainable_variables)
-    checkpoint = TrainingCheckpoint(output / "checkpoints", MONITOR, settings.patience)
+    checkpoint = EarlyStoppingCheckpoint(output / "checkpoints", MONITOR, settings.patience)
     first_epoch = checkpoint.restore(model)
     started = time.perf_counter()
     if first_epoch < settings.epochs and checkpoint.state["wait"] < settings.patience:
@@ -184,7 +184,7 @@ def fit_prior(model: TwoTowerModel, prepared: PreparedData, batch_size: int) -> 
     """With ``use_transitions``: fills the transition prior from the training data and fits its
     weights on validation (:mod:`~recsys_tf.training.transition_fit`); returns
     ``{"transition_prior": ...}`` for ``metrics.json`` (``{}`` without the prior)."""
-    if model.transitions is None:
+    if model.retrieval_score.transitions is None:
         return {}
     fit = fit_transition_prior(model, prepared, batch_size=batch_size)
     print(f"transition prior: weights log-count {fit.log_count:g}, share {fit.share:g} "

@@ -15,7 +15,7 @@ item's successors' base scores and the ten best other base scores (:class:`Prior
 
 Example::
 
-    result = fit_transition_prior(model, prepared)     # sets model.transitions' weights
+    result = fit_transition_prior(model, prepared)     # sets the prior's weights
     result.log_count, result.share, result.valid_ndcg
 """
 
@@ -26,9 +26,10 @@ import itertools
 
 import numpy as np
 
+from recsys_tf.data.history_mask import HistoryMask
 from recsys_tf.data.transitions import transition_table
-from recsys_tf.evaluation.history_mask import HistoryMask
 from recsys_tf.evaluation.model_scores import model_scorer
+from recsys_tf.layers.transition_prior import transition_bonus
 
 LOG_COUNT_GRID = (0.0, 0.5, 1.0, 2.0, 3.0, 5.0)
 SHARE_GRID = (0.0, 1.0, 3.0, 10.0, 30.0)
@@ -59,7 +60,7 @@ class PriorRanking:
     def ranks(self, log_count: float, share: float) -> np.ndarray:
         """0-based ranks, exact below :data:`CUTOFF` (larger ranks come out >= it)."""
         def prior(counts, totals):
-            return log_count * np.log1p(counts) + share * counts / np.maximum(totals, 1.0)
+            return np.asarray(transition_bonus(counts, totals, log_count, share))
 
         target = self.target_base + prior(self.target_count, self.totals)
         successors = self.successor_base + prior(self.counts, self.totals[:, None])
@@ -123,9 +124,9 @@ class TransitionFit:
 
 def fit_transition_prior(model, prepared, *, batch_size: int = 1024,
                          log_count_grid=LOG_COUNT_GRID, share_grid=SHARE_GRID) -> TransitionFit:
-    """Fills ``model.transitions`` from ``prepared.train`` and sets the grid's best weights by
-    validation NDCG@10 (ties: the first in grid order, i.e. the weaker prior)."""
-    layer = model.transitions
+    """Fills the model's transition prior from ``prepared.train`` and sets the grid's best
+    weights by validation NDCG@10 (ties: the first in grid order, i.e. the weaker prior)."""
+    layer = model.retrieval_score.transitions
     table = transition_table(prepared.train, prepared.num_items, layer.max_successors)
     layer.set_table(table)
     layer.set_weights_to(log_count=0.0, share=0.0)

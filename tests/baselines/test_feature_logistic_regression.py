@@ -9,7 +9,7 @@ from recsys_tf.baselines.feature_logistic_regression import (
     pair_values,
 )
 from recsys_tf.evaluation.classification_metrics import classification_metrics
-from recsys_tf.training.prepared_data import prepare_data
+from recsys_tf.experiment.prepared_data import prepare_data
 from tests.training.tiny_experiment import tiny_experiment
 
 

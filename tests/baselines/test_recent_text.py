@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from recsys_tf.baselines.recent_text import recent_text_scorer
-from recsys_tf.training.prepared_data import prepare_data
+from recsys_tf.experiment.prepared_data import prepare_data
 from tests.training.tiny_experiment import tiny_experiment
 
 

@@ -8,7 +8,7 @@ from benchmarks.suites.cross_domain import cross_domain_table, run_cross_domain_
 from benchmarks.suites.ranking import seed_mean_std
 from recsys_tf.evaluation.protocol import KS
 from recsys_tf.evaluation.ranking_metrics import ranking_metrics
-from recsys_tf.training.experiment_config import ExperimentConfig
+from recsys_tf.experiment.experiment_config import ExperimentConfig
 from tests.training.tiny_experiment import tiny_experiment
 
 

@@ -9,7 +9,7 @@ from benchmarks.peers.peer_data import export_peer_data, training_prefixes
 from benchmarks.peers.recbole_peers import venv_dir
 from recsys_tf.evaluation.protocol import negatives_for_test
 from recsys_tf.evaluation.ranking_metrics import ranking_metrics
-from recsys_tf.training.prepared_data import prepare_data
+from recsys_tf.experiment.prepared_data import prepare_data
 from tests.training.tiny_experiment import tiny_experiment
 
 

@@ -2,11 +2,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from recsys_tf.data.encoding import Vocabularies, encode_events
 from recsys_tf.data.event_log import EventLog
 from recsys_tf.data.examples import SequenceConfig, evaluation_examples, training_examples
 from recsys_tf.data.splits import leave_one_out
 from recsys_tf.data.synthetic import SyntheticConfig, generate_synthetic
+from recsys_tf.data.vocabularies import Vocabularies, encode_events
 
 
 def unique_item_log(lengths, domains=None, seed=0):

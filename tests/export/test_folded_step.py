@@ -5,7 +5,7 @@ import pytest
 import tensorflow as tf
 
 from recsys_tf.export.folded_step import FoldedEventStep
-from recsys_tf.export.interest_state import InterestState
+from recsys_tf.export.tower_states import TowerStates
 from recsys_tf.models import TwoTowerModel
 from tests.models.fixtures import NUM_ITEMS, catalogue, tiny_config
 
@@ -35,7 +35,8 @@ def events(batch: int, seed: int):
 ])
 def test_folded_steps_equal_the_tower_steps(overrides):
     model, text = model_and_text(**overrides)
-    folded, reference = InterestState(model, text), InterestState(model, text, fold=False)
+    towers = model.towers()
+    folded, reference = TowerStates(towers, text), TowerStates(towers, text, fold=False)
     assert isinstance(folded.folded, FoldedEventStep) and reference.folded is None
     rng = np.random.default_rng(1)
     state = tf.constant(rng.normal(scale=0.5, size=(7, folded.size)).astype("float32"))
@@ -50,4 +51,4 @@ def test_folded_steps_equal_the_tower_steps(overrides):
 def test_a_non_default_lstm_activation_falls_back_to_the_tower_steps():
     model, text = model_and_text()
     model.query_model.get_layer("content_tower").lstm.cell.activation = tf.nn.relu
-    assert InterestState(model, text).folded is None
+    assert TowerStates(model.towers(), text).folded is None

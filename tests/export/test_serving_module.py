@@ -5,9 +5,9 @@ import pytest
 import tensorflow as tf
 
 from recsys_tf.evaluation.model_scores import model_scorer
+from recsys_tf.experiment.prepared_data import prepare_data, sentence_encoder
+from recsys_tf.experiment.run_directory import FinishedRun
 from recsys_tf.export.serving_module import ServingModule
-from recsys_tf.training.finished_run import FinishedRun
-from recsys_tf.training.prepared_data import prepare_data, sentence_encoder
 from tests.export.history_requests import requests_for_targets
 
 TOP_K = 5
@@ -20,11 +20,13 @@ def served(request):
     run = FinishedRun.load(request.getfixturevalue(request.param))
     cross = run.model.query_model.get_layer("cross_domain_tower")
     assert cross.use_item_ids == (request.param == "tiny_run")
-    if run.model.transitions is not None:  # whatever validation chose: make the prior count
-        run.model.transitions.set_weights_to(log_count=1.0, share=3.0)
+    prior = run.model.retrieval_score.transitions
+    if prior is not None:  # whatever validation chose: make the prior count
+        prior.set_weights_to(log_count=1.0, share=3.0)
     prepared = prepare_data(run.experiment.data, vocabularies=run.vocabularies)
     encoder = sentence_encoder(run.experiment.data, prepared.item_titles)
-    module = ServingModule(run.model, run.vocabularies, max_length=prepared.sequence.max_length,
+    module = ServingModule(run.model.towers(), run.vocabularies,
+                           max_length=prepared.sequence.max_length,
                            max_cross_length=prepared.sequence.max_cross_length, top_k=TOP_K,
                            token_encoder=encoder.model)
     return module, module.signatures(), prepared, run, encoder
@@ -71,13 +73,13 @@ def test_user_and_item_embeddings_give_the_recommend_scores(served):
     assert items["in_catalogue"].all()
     vectors = items["item_embedding"].reshape(8, TOP_K, -1)
     expected = np.einsum("bd,bkd->bk", user["user_embedding"], vectors)
-    if run.model.transitions is not None:
+    if run.model.retrieval_score.transitions is not None:
         last = module.state.last_item(tf.constant(user["state"])).numpy()
         last_ids = [request["item_ids"][row][request["item_ids"][row] != ""][-1]
                     for row in range(8)]
         np.testing.assert_array_equal(last, run.vocabularies.item_id.lookup(last_ids))
         ids = run.vocabularies.item_id.lookup(top["item_ids"].astype(str).ravel())
-        prior = run.model.transitions.pair_scores(np.repeat(last, TOP_K), ids)
+        prior = run.model.retrieval_score.transitions.pair_scores(np.repeat(last, TOP_K), ids)
         expected += np.asarray(prior).reshape(8, TOP_K)
         assert np.abs(np.asarray(prior)).max() > 0  # the prior is in play
     np.testing.assert_allclose(expected, top["scores"], rtol=1e-5, atol=1e-5)
@@ -148,7 +150,7 @@ def test_update_interest_excludes_items_and_rejects_a_wrong_state(served):
 
 def test_xla_compiled_update_core_gives_the_same_outputs(served):
     module, signatures, prepared, run, _ = served
-    compiled = ServingModule(run.model, run.vocabularies, max_length=module.max_length,
+    compiled = ServingModule(run.model.towers(), run.vocabularies, max_length=module.max_length,
                              max_cross_length=module.max_cross_length, top_k=TOP_K,
                              xla_update=True).signatures()["update_interest"]
     rng = np.random.default_rng(0)

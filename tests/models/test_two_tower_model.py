@@ -16,7 +16,7 @@ def build(**kwargs):
     model.set_catalogue(**catalogue())
     if model.config.use_transitions:
         x, y = batch(seed=1)
-        model.transitions.set_table(transition_table(
+        model.retrieval_score.transitions.set_table(transition_table(
             {"item_ids": x["item_ids"], "targets": y}, NUM_ITEMS, model.config.max_successors))
     return model
 
@@ -50,7 +50,7 @@ def test_score_adds_the_topic_term():
     q, u = out["query_embedding"][:, 0], out["interest"][:, 0]
     e = np.asarray(model.candidate_embeddings())
     c = np.asarray(model.candidate_topics())
-    w = float(np.asarray(model.interest_weight))
+    w = float(np.asarray(model.retrieval_score.interest_weight))
     np.testing.assert_allclose(model.score(q, u), np.asarray(q) @ e.T + w * np.asarray(u) @ c.T,
                                rtol=1e-5, atol=1e-5)
 
@@ -71,7 +71,8 @@ def test_keras_round_trip_keeps_catalogue_and_outputs(tmp_path):
     loaded = run_serialization_test(model, x, tmp_path)
     assert loaded.loss_name == "sampled" and loaded.num_negatives == 5
     np.testing.assert_allclose(loaded.candidate_embeddings(), model.candidate_embeddings())
-    np.testing.assert_allclose(loaded.candidate_mask, model.candidate_mask)
+    np.testing.assert_allclose(loaded.retrieval_score.candidate_mask,
+                               model.retrieval_score.candidate_mask)
 
 
 def test_tied_item_embeddings_share_one_table(tmp_path):
@@ -96,27 +97,27 @@ def test_tied_item_embeddings_share_one_table(tmp_path):
 
 def test_transition_prior_adds_to_scores_but_not_to_the_training_loss():
     model = build(config={"use_transitions": True})
-    model.transitions.set_weights_to(log_count=1.0, share=3.0)
+    model.retrieval_score.transitions.set_weights_to(log_count=1.0, share=3.0)
     x, y = batch(seed=1)                       # the batch the transition table was made from
     out = model(x, training=False)
     q, u = out["query_embedding"][:, 0], out["interest"][:, 0]
     last = x["item_ids"][:, 0]
     np.testing.assert_allclose(
         model.score(q, u, last_items=last),
-        np.asarray(model.score(q, u)) + np.asarray(model.transitions(
+        np.asarray(model.score(q, u)) + np.asarray(model.retrieval_score.transitions(
             np.zeros((len(last), NUM_ITEMS), "float32"), last)), rtol=1e-5, atol=1e-5)
     assert not np.allclose(model.score(q, u, last_items=last), model.score(q, u))
     # The towers train as without the prior.
     no_prior = build(config={"use_transitions": True})
     no_prior.set_weights(model.get_weights())
-    no_prior.transitions.set_weights_to(log_count=0.0, share=0.0)
+    no_prior.retrieval_score.transitions.set_weights_to(log_count=0.0, share=0.0)
     np.testing.assert_allclose(model.compute_loss(x, y, out, training=False),
                                no_prior.compute_loss(x, y, out, training=False), rtol=1e-6)
-    assert not model.transitions.trainable_weights
+    assert not model.retrieval_score.transitions.trainable_weights
 
 
 def test_the_transition_prior_scores_the_whole_catalogue():
-    assert build().transitions is None
+    assert build().retrieval_score.transitions is None
     model = build(config={"use_transitions": True})
     with pytest.raises(ValueError, match="whole catalogue"):
         model.score(np.zeros((2, 8), "float32"), item_ids=np.array([2, 3]),

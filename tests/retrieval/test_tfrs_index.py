@@ -5,8 +5,8 @@ import pytest
 import tensorflow as tf
 
 from recsys_tf.cli import main
-from recsys_tf.training.finished_run import FinishedRun
-from recsys_tf.training.prepared_data import prepare_data
+from recsys_tf.experiment.prepared_data import prepare_data
+from recsys_tf.experiment.run_directory import FinishedRun
 from tests.export.history_requests import requests_for_targets
 from tests.export.session_model import SessionModel
 

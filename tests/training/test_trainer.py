@@ -101,7 +101,7 @@ def test_hardware_and_loss_switches_train(tmp_path, switches):
 def test_text_encoder_fine_tuning_trains_the_top_layer_from_pretrained(tmp_path, loss):
     """``text_finetune_layers = 1``: the top BERT layer starts at the pretrained weights, moves
     at ``text_learning_rate``, and the saved model reloads with the fine-tuned encoder."""
-    from recsys_tf.training.prepared_data import prepare_data
+    from recsys_tf.experiment.prepared_data import prepare_data
     from recsys_tf.training.trainer import build_model, text_encoder_states
 
     experiment = tiny_experiment(tmp_path / "cache", epochs=2, loss=loss, num_negatives=64,

@@ -7,8 +7,8 @@ from recsys_tf.data.transitions import transition_table
 from recsys_tf.evaluation.full_ranking import evaluate_full_ranking
 from recsys_tf.evaluation.model_scores import model_scorer
 from recsys_tf.evaluation.ranking_metrics import target_ranks
-from recsys_tf.training.finished_run import FinishedRun
-from recsys_tf.training.prepared_data import prepare_data
+from recsys_tf.experiment.prepared_data import prepare_data
+from recsys_tf.experiment.run_directory import FinishedRun
 from recsys_tf.training.transition_fit import CUTOFF, prior_ranking
 
 NUM_ITEMS = 40
@@ -75,7 +75,7 @@ def test_the_fitted_prior_scores_validation_as_recorded(tiny_transition_run):
     one without the prior."""
     run = FinishedRun.load(tiny_transition_run)
     fit = json.loads((tiny_transition_run / "metrics.json").read_text())["transition_prior"]
-    prior = run.model.transitions
+    prior = run.model.retrieval_score.transitions
     assert (float(prior.log_count_weight), float(prior.share_weight)) == (
         fit["log_count"], fit["share"])
     assert fit["valid_ndcg"] == max(fit["grid"].values()) >= fit["without_prior_ndcg"]

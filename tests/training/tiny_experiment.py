@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from recsys_tf.training.experiment_config import ExperimentConfig
+from recsys_tf.experiment.experiment_config import ExperimentConfig
 
 
 def tiny_experiment(cache_dir, *, epochs: int = 6, model: dict | None = None,

@@ -28,7 +28,7 @@ def query_input_names(config: ModelConfig) -> list[str]:
 
 
 @keras.saving.register_keras_serializable(package="recsys_tf")
-class DynamicInterestModel(keras.Model):
+class QueryModel(keras.Model):
     """A functional model from a user's event sequence to a query embedding at every position.
 
     Inputs (dict, right-padded with 0): ``item_ids``, ``event_types``, ``hours``, ``weekdays``
@@ -47,7 +47,7 @@ class DynamicInterestModel(keras.Model):
 
     Example::
 
-        model = DynamicInterestModel(ModelConfig(num_items=100, text_dim=8))
+        model = QueryModel(ModelConfig(num_items=100, text_dim=8))
         model.set_item_text(vectors)                  # [100, 8]
         outputs = model({"item_ids": ids, ...})       # outputs["query_embedding"]: [b, l, 64]
     """

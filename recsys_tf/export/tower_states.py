@@ -3,7 +3,7 @@
 The query tower is recurrent: after each event, the behaviour and content LSTMs' ``(h, c)``,
 the cross-domain LSTM's ``(h, c)`` and the S0 §3.8.2 topic interest ``u`` summarise everything
 seen so far. Packed into one float vector, that state lets a server fold in one new event with
-one LSTM step per tower (:meth:`InterestState.step`) instead of re-reading the history, and
+one LSTM step per tower (:meth:`TowerStates.step`) instead of re-reading the history, and
 gives the same user embedding as the full pass (the towers are causal and the fusion reads only
 their latest outputs).
 
@@ -17,7 +17,7 @@ serving path of a main-domain event) reads them.
 
 Example::
 
-    state = InterestState(model, item_text)
+    state = TowerStates(model.towers(), item_text)
     s = state.zeros(batch)
     s = state.step(s, {"item_ids": ids, "event_types": types, "hours": h, "weekdays": w,
                        "log_gaps": g})
@@ -32,11 +32,11 @@ from recsys_tf.export.folded_step import FoldedEventStep, can_fold
 from recsys_tf.export.keras_variables import KerasObjects
 
 
-class InterestState(tf.Module):
-    """State layout and updates for a :class:`~recsys_tf.models.TwoTowerModel`.
+class TowerStates(tf.Module):
+    """State layout and updates for a trained model's towers.
 
     Args:
-        model: the trained two-tower model.
+        towers: the trained :class:`~recsys_tf.models.Towers`.
         item_text: ``[num_items, text_dim]`` item text embeddings (the model's current ones), or
             None for a model without text.
         fold: run main-domain events through a :class:`FoldedEventStep` when the model allows
@@ -44,9 +44,9 @@ class InterestState(tf.Module):
             ``step`` methods (the reference the folded step is tested against).
     """
 
-    def __init__(self, model, item_text, fold: bool = True):
+    def __init__(self, towers, item_text, fold: bool = True):
         super().__init__(name="interest_state")
-        query_model, config = model.query_model, model.config
+        query_model, config = towers.query_model, towers.config
         self.config = config
         self.item_text = item_text
         # Called, not tracked: the owner of this state tracks the variables they read (see
@@ -66,7 +66,7 @@ class InterestState(tf.Module):
         self.parts += [(f"{name}_c", hidden) for name in main]
         if self.keras.cross is not None:
             self.parts += [("cross_h", hidden), ("cross_c", hidden)]
-        self.tracks_last_item = model.transitions is not None
+        self.tracks_last_item = towers.score.transitions is not None
         if self.tracks_last_item:  # float32 holds every index below 2**24 exactly
             self.parts.append(("last_item", 1))
         if topic_head is not None:

@@ -1,6 +1,6 @@
 import pytest
 
-from recsys_tf.models import DynamicInterestModel, query_input_names
+from recsys_tf.models import QueryModel, query_input_names
 from tests.keras_harness import assert_padding_invariant, run_serialization_test
 from tests.models.fixtures import batch, catalogue, tiny_config
 
@@ -11,7 +11,7 @@ SWITCHES = [{}, {"use_content": False, "use_topic_interest": False},
 
 
 def build(**overrides):
-    model = DynamicInterestModel(tiny_config(**overrides))
+    model = QueryModel(tiny_config(**overrides))
     model.set_item_text(catalogue()["text_embeddings"])
     return model
 

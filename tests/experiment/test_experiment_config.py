@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from recsys_tf.configs import built_in_configs, config_path
-from recsys_tf.training.experiment_config import ExperimentConfig
+from recsys_tf.experiment.experiment_config import ExperimentConfig
 from tests.conftest import write
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from recsys_tf.data.encoding import Vocabularies
-from recsys_tf.training.experiment_config import ExperimentConfig
+from recsys_tf.data.vocabularies import Vocabularies
+from recsys_tf.experiment.experiment_config import ExperimentConfig
 
 
 @dataclasses.dataclass(frozen=True)

@@ -10,7 +10,7 @@ import keras
 import numpy as np
 
 
-class TrainingCheckpoint(keras.callbacks.Callback):
+class EarlyStoppingCheckpoint(keras.callbacks.Callback):
     """After every epoch: save the weights (model + optimizer), the RNG states and the early
     stopping state; keep the best epoch's weights by ``monitor``; stop after ``patience`` epochs
     without improvement.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from recsys_tf.data.encoding import EncodedEvents
+from recsys_tf.data.vocabularies import EncodedEvents
 
 
 class HistoryMask:

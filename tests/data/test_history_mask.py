@@ -1,9 +1,9 @@
 import numpy as np
 import pandas as pd
 
-from recsys_tf.data.encoding import Vocabularies, encode_events
+from recsys_tf.data import HistoryMask
 from recsys_tf.data.event_log import EventLog
-from recsys_tf.evaluation import HistoryMask
+from recsys_tf.data.vocabularies import Vocabularies, encode_events
 
 
 def test_masks_the_full_prior_history_in_domain():

@@ -8,14 +8,14 @@ import re
 import numpy as np
 import pandas as pd
 
-from recsys_tf.data.encoding import EncodedEvents, Vocabularies, encode_events
 from recsys_tf.data.event_log import UNKNOWN_CATEGORY, EventLog
 from recsys_tf.data.examples import SequenceConfig, evaluation_examples, training_examples
+from recsys_tf.data.history_mask import HistoryMask
 from recsys_tf.data.ingest import EventColumns
 from recsys_tf.data.loaders import load_dataset
 from recsys_tf.data.splits import Split, make_split
-from recsys_tf.evaluation.history_mask import HistoryMask
-from recsys_tf.training.experiment_config import DataConfig
+from recsys_tf.data.vocabularies import EncodedEvents, Vocabularies, encode_events
+from recsys_tf.experiment.experiment_config import DataConfig
 
 
 @dataclasses.dataclass(frozen=True)
