@@ -28,6 +28,8 @@ from recsys_tf import __version__
 from recsys_tf.configs import built_in_configs
 from recsys_tf.data.loaders import FORMATS
 from recsys_tf.data.report import DataError
+from recsys_tf.json_values import strict_json
+from recsys_tf.training.errors import TrainingDiverged, WorkerStartupError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -273,12 +275,17 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext():
             outcome = args.handler(args)
-    except (DataError, ValueError) as error:
+    except (DataError, ValueError, LookupError, TrainingDiverged, WorkerStartupError) as error:
         print(f"recsys-tf: error: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:  # a file or folder that cannot be read or written
+        where = f": {error.filename}" if error.filename else ""
+        print(f"recsys-tf: error: {error.strerror or error}{where}", file=sys.stderr)
         return 2
     if not isinstance(outcome, Report):
         return outcome
-    print(json.dumps(outcome.payload, indent=2, ensure_ascii=False) if as_json else outcome.text,
+    print(json.dumps(strict_json(outcome.payload), indent=2, ensure_ascii=False, allow_nan=False)
+          if as_json else outcome.text,
           file=stdout, flush=True)
     return 0
 

@@ -14,7 +14,7 @@ PACKAGE = Path(recsys_tf.__file__).parent
 
 # Bottom to top. A subpackage may import from its own row and the rows above it.
 LAYERS = (
-    ("__init__", "user_cache", "configs"),  # __init__ holds only __version__
+    ("__init__", "user_cache", "config_types", "json_values", "configs"),  # __init__: version
     ("data",),
     ("layers", "losses"),
     ("text",),            # the sentence encoder is built from layers

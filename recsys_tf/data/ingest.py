@@ -17,6 +17,8 @@ Example:
 
 from __future__ import annotations
 
+import codecs
+import csv
 import dataclasses
 import os
 import re
@@ -133,29 +135,29 @@ def read_table(source: Source, *, sep: str = ",", encoding: str = "utf-8",
         raise DataError("file is empty" + (" (expected a header line)" if header else ""),
                         source=name)
 
+    _check_readable(path, encoding)
+    if header:
+        _check_header(path, name, sep, encoding)
     skipped: list[tuple[int, str]] = []
-    try:
-        with warnings.catch_warnings(record=True) as caught, open_with_progress(path) as handle:
-            warnings.simplefilter("always")
-            frame = pd.read_csv(
-                handle, sep=sep, encoding=encoding, header=0 if header else None, names=names,
-                dtype=str, keep_default_na=False, na_values=[""], skip_blank_lines=False,
-                on_bad_lines="warn" if bad_lines == "drop" else "error",
-                engine="python" if len(sep) > 1 else "c", skipinitialspace=False)
-        for warning in caught:
-            for match in _SKIPPED_LINE.finditer(str(warning.message)):
-                skipped.append((int(match.group(1)), match.group(2)))
-    except pd.errors.EmptyDataError as error:
-        raise DataError("file has no columns (empty or blank)", source=name) from error
-    except pd.errors.ParserError as error:
-        line = re.search(r"line (\d+)", str(error))
-        raise DataError(f"malformed line: {error}", source=name,
-                        row=int(line.group(1)) if line else None) from error
-    except UnicodeDecodeError as error:
-        offset, line = _first_undecodable(path, encoding)
-        raise DataError(
-            f"not valid {encoding} at byte {offset} ({error.reason}); pass the file's encoding "
-            f"(e.g. encoding='latin-1')", source=name, row=line) from error
+    leading: list[int] = []  # 0-based file lines dropped for extra fields before any good row
+    while True:
+        frame, caught = _read_csv(path, name, sep=sep, encoding=encoding, header=header,
+                                  names=names, bad_lines=bad_lines, skiprows=leading)
+        # More fields on the first data line than in the header: pandas would take the extra
+        # leading fields as an index and shift every column. Count that line as malformed.
+        if isinstance(frame.index, pd.RangeIndex) or len(frame) == 0:
+            break
+        line = len(leading) + (1 if header else 0)  # the first data line left (0-based)
+        if bad_lines == "raise" or len(leading) >= 100:
+            raise DataError(f"line {line + 1} has more fields than the "
+                            f"{len(frame.columns)} columns", source=name, row=line + 1)
+        leading.append(line)
+    for warning in caught:
+        for match in _SKIPPED_LINE.finditer(str(warning.message)):
+            skipped.append((int(match.group(1)), match.group(2)))
+    skipped += [(line + 1, f"more fields than the {len(frame.columns)} columns")
+                for line in leading]
+    _check_no_multiline_fields(frame, name, header)
 
     rows = np.arange(len(frame), dtype=np.int64) + (2 if header else 1)
     for line, _ in sorted(skipped):
@@ -172,6 +174,77 @@ def read_table(source: Source, *, sep: str = ",", encoding: str = "utf-8",
     frame = frame.loc[~blank].reset_index(drop=True)
     frame.attrs["source"] = name
     return frame
+
+
+def _read_csv(path: Path, name: str, *, sep, encoding, header, names, bad_lines, skiprows):
+    try:
+        with warnings.catch_warnings(record=True) as caught, open_with_progress(path) as handle:
+            warnings.simplefilter("always")
+            frame = pd.read_csv(
+                handle, sep=sep, encoding=encoding, header=0 if header else None, names=names,
+                dtype=str, keep_default_na=False, na_values=[""], skip_blank_lines=False,
+                on_bad_lines="warn" if bad_lines == "drop" else "error",
+                engine="python" if len(sep) > 1 else "c", skipinitialspace=False,
+                skiprows=skiprows or None)
+    except pd.errors.EmptyDataError as error:
+        raise DataError("file has no columns (empty or blank)", source=name) from error
+    except pd.errors.ParserError as error:
+        line = re.search(r"line (\d+)", str(error))
+        raise DataError(f"malformed line: {error}", source=name,
+                        row=int(line.group(1)) if line else None) from error
+    except UnicodeDecodeError as error:
+        offset, line = _first_undecodable(path, encoding)
+        raise DataError(
+            f"not valid {encoding} at byte {offset} ({error.reason}); pass the file's encoding "
+            f"(e.g. encoding='latin-1')", source=name, row=line) from error
+    return frame, caught
+
+
+def _check_readable(path: Path, encoding: str) -> None:
+    """Refuses, naming the file, what pandas would fail on with a bare or misleading error."""
+    name = str(path)
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise DataError(f"unknown text encoding {encoding!r}", source=name) from None
+    try:
+        with open(path, "rb") as handle:
+            magic = handle.read(4)
+    except OSError as error:
+        raise DataError(f"cannot read the file: {error.strerror}", source=name) from None
+    for prefix, kind in ((b"\x1f\x8b", "gzip"), (b"PK\x03\x04", "zip"), (b"BZh", "bzip2"),
+                         (b"\xfd7zX", "xz")):
+        if magic.startswith(prefix):
+            raise DataError(f"the file is {kind}-compressed; decompress it first", source=name)
+
+
+def _check_no_multiline_fields(frame: pd.DataFrame, name: str, header: bool) -> None:
+    """A quoted field holding a line break is almost always an unbalanced quote that swallowed
+    the lines up to the next quote; refuse it, naming the line where it starts."""
+    for column in frame.columns:
+        values = frame[column]
+        broken = values.notna().to_numpy() & values.astype(str).str.contains(
+            "[\r\n]", regex=True).to_numpy()
+        if broken.any():
+            index = int(np.flatnonzero(broken)[0])
+            line = index + (2 if header else 1)
+            spans = str(values.iloc[index]).count("\n") + 1
+            raise DataError(f"field {column!r} runs over {spans} lines: an unbalanced quote "
+                            "(a field that starts with \" must end with \")", source=name,
+                            row=line)
+
+
+def _check_header(path: Path, name: str, sep: str, encoding: str) -> None:
+    """Refuses a header that names a column twice (pandas would rename the second)."""
+    with open(path, encoding=encoding, errors="replace", newline="") as handle:
+        first = handle.readline().rstrip("\r\n")
+    fields = ([f.strip().strip('"') for f in re.split(sep, first)] if len(sep) > 1
+              else next(csv.reader([first], delimiter=sep), []))
+    fields = [f.strip() for f in fields]
+    duplicates = sorted({f for f in fields if f and fields.count(f) > 1})
+    if duplicates:
+        raise DataError(f"the header names column(s) {duplicates} more than once", source=name,
+                        row=1)
 
 
 def read_events(source: Source, columns: EventColumns = EventColumns(), *,

@@ -54,14 +54,23 @@ class Vocabularies:
         data = {name: getattr(self, name).to_json() for name in _FIELDS}
         data["user_features"] = {k: v.to_json() for k, v in self.user_features.items()}
         path = Path(directory) / "vocabularies.json"
-        path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        temporary = path.with_name(f"tmp-{path.name}")
+        temporary.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        temporary.replace(path)
 
     @classmethod
     def load(cls, directory: str | Path) -> Vocabularies:
-        data = json.loads((Path(directory) / "vocabularies.json").read_text(encoding="utf-8"))
-        return cls(**{name: Vocabulary.from_json(data[name]) for name in _FIELDS},
-                   user_features={k: Vocabulary.from_json(v)
-                                  for k, v in data["user_features"].items()})
+        path = Path(directory) / "vocabularies.json"
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            return cls(**{name: Vocabulary.from_json(data[name]) for name in _FIELDS},
+                       user_features={k: Vocabulary.from_json(v)
+                                      for k, v in data["user_features"].items()})
+        except FileNotFoundError:
+            raise ValueError(f"{path}: no such file (is {directory} a run directory?)") from None
+        except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, ValueError,
+                AttributeError) as error:
+            raise ValueError(f"{path}: damaged ({type(error).__name__}: {error})") from None
 
 
 @dataclasses.dataclass(frozen=True)

@@ -27,6 +27,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from recsys_tf.config_types import check_field_types, check_values
 from recsys_tf.configs import config_path
 from recsys_tf.data.ingest import EventColumns
 from recsys_tf.data.loaders import FORMATS
@@ -59,6 +60,9 @@ class DataConfig:
         columns: ``events-csv``: the source column of a canonical event field, e.g.
             ``{ user_id = "uid", timestamp = "ts" }``
             (:class:`~recsys_tf.data.ingest.EventColumns`).
+        sep, encoding: ``events-csv``: field separator and text encoding of its files.
+        timestamp_unit: ``events-csv``: unit of numeric timestamps (``s``, ``ms``, ``us``,
+            ``ns``).
     """
 
     format: str = "synthetic"
@@ -66,6 +70,9 @@ class DataConfig:
     items: str | None = None
     users: str | None = None
     columns: dict = dataclasses.field(default_factory=dict)
+    sep: str = ","
+    encoding: str = "utf-8"
+    timestamp_unit: str = "s"
     split: str = "leave-one-out"
     target_domain: str | None = None
     max_length: int = 50
@@ -75,13 +82,22 @@ class DataConfig:
     cache_dir: str = "~/.cache/recsys_tf/text"
 
     def __post_init__(self):
+        check_field_types(self, "[data]")
         if self.format not in FORMATS:
             raise ValueError(f"[data] format must be one of {FORMATS}. Received: {self.format!r}")
         if self.split not in SPLITS:
             raise ValueError(f"[data] split must be one of {SPLITS}. Received: {self.split!r}")
-        if self.format != "events-csv" and (self.items or self.users or self.columns):
-            raise ValueError("[data] items, users and columns are for format 'events-csv'. "
+        csv_only = {"items": None, "users": None, "columns": {}, "sep": ",",
+                    "encoding": "utf-8", "timestamp_unit": "s"}
+        changed = [name for name, default in csv_only.items()
+                   if getattr(self, name) not in (default, None)]
+        if self.format != "events-csv" and changed:
+            raise ValueError(f"[data] {', '.join(changed)} are for format 'events-csv'. "
                              f"Received them with format {self.format!r}")
+        if self.max_length < 1 or self.max_cross_length < 1:
+            raise ValueError("[data] max_length and max_cross_length must be >= 1.")
+        if self.format == "synthetic":
+            self.synthetic_config()
         known = {field.name for field in dataclasses.fields(EventColumns)}
         if set(self.columns) - known:
             raise ValueError(f"[data] columns: unknown fields {sorted(set(self.columns) - known)}"
@@ -89,6 +105,22 @@ class DataConfig:
         if self.text_encoder not in TEXT_ENCODERS:
             raise ValueError(f"[data] text_encoder must be one of {TEXT_ENCODERS}. "
                              f"Received: {self.text_encoder!r}")
+
+
+    def synthetic_config(self):
+        """The :class:`~recsys_tf.data.SyntheticConfig` of ``[data.synthetic]``."""
+        from recsys_tf.data.synthetic import SyntheticConfig
+
+        fields = {field.name for field in dataclasses.fields(SyntheticConfig)}
+        unknown = sorted(set(self.synthetic) - fields)
+        if unknown:
+            raise ValueError(f"[data.synthetic] has unknown keys {unknown}; known: "
+                             f"{sorted(fields)}")
+        values = dict(self.synthetic)
+        if isinstance(values.get("domains"), list):
+            values["domains"] = tuple(values["domains"])
+        check_values(SyntheticConfig, values, "[data.synthetic]")
+        return SyntheticConfig(**values)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -111,6 +143,8 @@ class TrainConfig:
         jit_compile: XLA-compile the train step (uses the static-shape loss layout).
         strategy: ``auto`` (mirrored over all GPUs, else one device), ``one``, ``mirrored``,
             ``multiworker``.
+        startup_timeout_s: ``multiworker``: how long a worker waits for every other worker of
+            ``TF_CONFIG`` before it stops with an error naming the missing ones.
     """
 
     epochs: int = 20
@@ -126,10 +160,16 @@ class TrainConfig:
     mixed_precision: bool = False
     jit_compile: bool = False
     strategy: str = "auto"
+    startup_timeout_s: float = 300.0
 
     def __post_init__(self):
-        if self.epochs < 1 or self.batch_size < 1 or self.patience < 1:
-            raise ValueError("[train] epochs, batch_size and patience must be >= 1.")
+        check_field_types(self, "[train]")
+        for name in ("epochs", "batch_size", "patience", "eval_batch_size", "num_negatives"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"[train] {name} must be >= 1. Received: "
+                                 f"{getattr(self, name)}")
+        if self.topic_loss_weight < 0 or self.startup_timeout_s <= 0:
+            raise ValueError("[train] topic_loss_weight must be >= 0 and startup_timeout_s > 0.")
         for name in ("learning_rate", "text_learning_rate"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"[train] {name} must be > 0. Received: {getattr(self, name)}")
@@ -157,6 +197,7 @@ class ExperimentConfig:
                              f"{sorted(fields - set(DATA_DERIVED))}")
         if derived:
             raise ValueError(f"[model] keys {sorted(derived)} come from the data; remove them.")
+        check_values(ModelConfig, self.model, "[model]")
 
     def replace(self, **sections: dict) -> ExperimentConfig:
         """A copy with some fields of some sections replaced, e.g. ``train={"epochs": 2}``."""

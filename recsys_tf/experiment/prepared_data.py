@@ -13,6 +13,7 @@ from recsys_tf.data.examples import SequenceConfig, evaluation_examples, trainin
 from recsys_tf.data.history_mask import HistoryMask
 from recsys_tf.data.ingest import EventColumns
 from recsys_tf.data.loaders import load_dataset
+from recsys_tf.data.preprocess import PreprocessConfig
 from recsys_tf.data.splits import Split, make_split
 from recsys_tf.data.vocabularies import EncodedEvents, Vocabularies, encode_events
 from recsys_tf.experiment.experiment_config import DataConfig
@@ -69,16 +70,15 @@ class PreparedData:
 def load_log(config: DataConfig) -> tuple[EventLog, pd.DataFrame | None]:
     """The event log of ``config`` (and the ground-truth trajectory for synthetic data)."""
     if config.format == "synthetic":
-        from recsys_tf.data.synthetic import SyntheticConfig, generate_synthetic
+        from recsys_tf.data.synthetic import generate_synthetic
 
-        synthetic = dict(config.synthetic)
-        if "domains" in synthetic:
-            synthetic["domains"] = tuple(synthetic["domains"])
-        data = generate_synthetic(SyntheticConfig(**synthetic))
+        data = generate_synthetic(config.synthetic_config())
         return data.log, data.trajectory
     if config.format == "events-csv":
         return load_dataset(config.format, config.path, columns=EventColumns(**config.columns),
-                            items=config.items, users=config.users), None
+                            items=config.items, users=config.users, sep=config.sep,
+                            encoding=config.encoding,
+                            config=PreprocessConfig(timestamp_unit=config.timestamp_unit)), None
     return load_dataset(config.format, config.path), None
 
 
@@ -93,7 +93,17 @@ def prepare_data(config: DataConfig, *, vocabularies: Vocabularies | None = None
         text_embedder: ``texts -> [n, dim]`` (default: from ``config.text_encoder``, cached).
     """
     log, trajectory = load_log(config)
+    source = config.path or config.format
+    if len(log.events) == 0:
+        raise ValueError(f"{source}: no events left after cleaning ({log.report.format()})")
     split = make_split(log, config.split, target_domain=config.target_domain)
+    for name, count in (("training", int(np.sum(split.train))), ("validation", len(split.valid)),
+                        ("test", len(split.test))):
+        if count == 0:
+            raise ValueError(
+                f"{source}: no {name} examples with split {config.split!r} "
+                f"({len(log.events)} events of {log.num_users} users after cleaning; "
+                "leave-one-out needs users with at least 3 events)")
     vocabularies = vocabularies or Vocabularies.build(log)
     encoded = encode_events(log, vocabularies)
     sequence = SequenceConfig(config.max_length, config.max_cross_length, config.target_domain)

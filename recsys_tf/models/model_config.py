@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from recsys_tf.config_types import check_field_types
 from recsys_tf.layers.interest_fusion import FUSION_MODES
 
 
@@ -84,6 +85,7 @@ class ModelConfig:
     text_finetune_intermediate_dim: int = 1536
 
     def __post_init__(self):
+        check_field_types(self, "[model]")
         for name in ("num_items", "num_event_types", "embedding_dim", "hidden_dim", "query_dim",
                      "num_topics", "max_successors"):
             if getattr(self, name) < 1:

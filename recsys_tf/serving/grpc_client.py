@@ -1,8 +1,10 @@
 """A typed gRPC client for the exported model behind TensorFlow Serving.
 
-Every call has a deadline; a call that fails with ``UNAVAILABLE`` (server starting, restarting,
-overloaded, connection reset) is retried with exponential backoff; any other status fails at
-once with a :class:`ServingError` naming the signature, the server and the status. Inputs are
+Every call has one deadline, over all its attempts. A call that fails with ``UNAVAILABLE``
+(server starting, restarting, overloaded, connection reset) is retried by gRPC's own retry
+policy (a service config: jittered exponential backoff, retry throttling when most calls
+fail); any other status fails at once. A failure is a :class:`ServingError` naming the
+signature, the server and the status. Inputs are
 converted to the dtypes the signature declares (read once from ``GetModelMetadata``), an
 unknown or missing input name fails before anything is sent, and sequence inputs start with
 one padding entry so that server-side batching pads them with padding (:data:`LEADING_PAD`).
@@ -18,7 +20,8 @@ Example::
 from __future__ import annotations
 
 import dataclasses
-import time
+import json
+import math
 
 import numpy as np
 
@@ -40,19 +43,31 @@ class ServingError(RuntimeError):
 
 @dataclasses.dataclass(frozen=True)
 class RetryPolicy:
-    """Attempts and backoff for ``UNAVAILABLE`` (delay ``initial_s · 2^n``, at most
-    ``max_s``)."""
+    """gRPC's retry policy for ``UNAVAILABLE``: at most ``attempts`` (gRPC caps it at 5), the
+    n-th retry after a random delay in ``[0, min(initial_s · 2^n, max_s)]``; retries stop when
+    most recent calls failed (``throttle``: gRPC's retry throttling)."""
 
     attempts: int = 4
     initial_s: float = 0.05
     max_s: float = 1.0
+    throttle: bool = True
 
     def __post_init__(self):
-        if self.attempts < 1 or self.initial_s < 0 or self.max_s < self.initial_s:
-            raise ValueError(f"Invalid retry policy: {self}")
+        if not 1 <= self.attempts <= 5 or self.initial_s <= 0 or self.max_s < self.initial_s:
+            raise ValueError(f"Invalid retry policy (1 <= attempts <= 5, 0 < initial_s <= "
+                             f"max_s): {self}")
 
-    def delay(self, attempt: int) -> float:
-        return min(self.initial_s * 2 ** attempt, self.max_s)
+    def service_config(self) -> str:
+        """The gRPC service config (JSON) of this policy for TF Serving's services."""
+        config = {"methodConfig": [{
+            "name": [{"service": "tensorflow.serving.PredictionService"}],
+            "retryPolicy": {"maxAttempts": self.attempts,
+                            "initialBackoff": f"{self.initial_s:.3f}s",
+                            "maxBackoff": f"{self.max_s:.3f}s", "backoffMultiplier": 2,
+                            "retryableStatusCodes": list(RETRIED)}}]}
+        if self.throttle:
+            config["retryThrottling"] = {"maxTokens": 10, "tokenRatio": 0.1}
+        return json.dumps(config)
 
 
 class RecommenderClient:
@@ -62,9 +77,10 @@ class RecommenderClient:
         target: ``host:port`` of TF Serving's gRPC port (8500).
         model_name: the model's name in ``models.config``.
         version: a fixed version; None = the server's latest.
-        timeout_s: deadline of each call.
+        timeout_s: the deadline of each call, over all its attempts.
         retry: retry policy for ``UNAVAILABLE``.
-        channel: an existing ``grpc.Channel`` (default: an insecure channel to ``target``).
+        channel: an existing ``grpc.Channel`` (default: an insecure channel to ``target`` with
+            ``retry``'s service config; a channel passed here keeps its own).
     """
 
     def __init__(self, target: str, *, model_name: str = "recsys", version: int | None = None,
@@ -72,14 +88,15 @@ class RecommenderClient:
         import grpc
         from tensorflow_serving.apis import prediction_service_pb2_grpc
 
-        if timeout_s <= 0:
+        if not (timeout_s > 0 and math.isfinite(timeout_s)):
             raise ValueError(f"`timeout_s` must be > 0. Received: {timeout_s}")
         self.target = target
         self.model_name = model_name
         self.version = version
         self.timeout_s = timeout_s
         self.retry = retry
-        self._channel = channel or grpc.insecure_channel(target)
+        self._channel = channel or grpc.insecure_channel(target, options=[
+            ("grpc.enable_retries", 1), ("grpc.service_config", retry.service_config())])
         self._stub = prediction_service_pb2_grpc.PredictionServiceStub(self._channel)
         self._signatures: dict | None = None
 
@@ -131,7 +148,7 @@ class RecommenderClient:
         self._fill_spec(request.model_spec)
         request.model_spec.signature_name = signature
         for name, value in inputs.items():
-            array = _as_array(value, declared[name])
+            array = _as_array(name, value, declared[name])
             if name in LEADING_PAD and array.ndim == 2:
                 pad = np.zeros((array.shape[0], 1), array.dtype)
                 if array.dtype == object:
@@ -158,18 +175,14 @@ class RecommenderClient:
     def _call(self, what: str, method, request):
         import grpc
 
-        for attempt in range(self.retry.attempts):
-            try:
-                return method(request, timeout=self.timeout_s)
-            except grpc.RpcError as error:
-                code = error.code().name if error.code() else "UNKNOWN"
-                if code in RETRIED and attempt + 1 < self.retry.attempts:
-                    time.sleep(self.retry.delay(attempt))
-                    continue
-                tries = f" after {attempt + 1} attempts" if attempt else ""
-                raise ServingError(f"{what} on {self.target} (model {self.model_name!r}) "
-                                   f"failed{tries}: {code}: {error.details()}", code) from None
-        raise AssertionError("unreachable")
+        try:
+            return method(request, timeout=self.timeout_s)
+        except grpc.RpcError as error:
+            code = error.code().name if error.code() else "UNKNOWN"
+            retried = (f" (UNAVAILABLE is retried up to {self.retry.attempts} attempts within "
+                       f"the {self.timeout_s:g} s deadline)" if code in RETRIED else "")
+            raise ServingError(f"{what} on {self.target} (model {self.model_name!r}) failed: "
+                               f"{code}: {error.details()}{retried}", code) from None
 
     def close(self) -> None:
         self._channel.close()
@@ -187,8 +200,38 @@ def _dtype_name(enum_value: int) -> str:
     return tf.dtypes.as_dtype(enum_value).name
 
 
-def _as_array(value, dtype: str) -> np.ndarray:
-    array = np.asarray(value)
+def _as_array(name: str, value, dtype: str) -> np.ndarray:
+    """``value`` as an array of the signature's ``dtype``; refuses, naming the input, what
+    would change meaning on the way (nested objects, ragged lists, ``"false"`` for a bool,
+    NaN or out-of-range numbers for an integer)."""
+    try:
+        array = np.asarray(value)
+    except ValueError as error:  # ragged nested lists
+        raise ValueError(f"input {name!r}: not a rectangular array ({error})") from None
+    if array.dtype == object and any(isinstance(v, dict | list | tuple | set)
+                                     for v in array.ravel()):
+        raise ValueError(f"input {name!r}: holds nested objects or ragged lists; expected an "
+                         f"array of {dtype} values")
     if dtype == "string":
+        if array.size and not all(isinstance(v, str | bytes) for v in array.ravel()):
+            raise ValueError(f"input {name!r}: expected strings")
         return array.astype(object) if array.size else array.astype(object).reshape(array.shape)
+    if dtype == "bool":
+        if array.size and array.dtype != bool:
+            raise ValueError(f"input {name!r}: expected true/false, got {array.dtype} values "
+                             f"such as {array.ravel()[0]!r}")
+        return array.astype(bool)
+    if array.dtype == object or array.dtype.kind in "USb" or array.dtype == bool:
+        raise ValueError(f"input {name!r}: expected {dtype} numbers")
+    if dtype.startswith("int"):
+        info = np.iinfo(dtype)
+        if array.dtype.kind == "f":
+            if not np.isfinite(array).all():
+                raise ValueError(f"input {name!r}: NaN or infinite values for an {dtype} input")
+            if (array != np.round(array)).any():
+                raise ValueError(f"input {name!r}: fractional values for an {dtype} input")
+        if array.size and (array.min() < info.min or array.max() > info.max):
+            raise ValueError(f"input {name!r}: values outside the {dtype} range")
+    elif not np.isfinite(array.astype(np.float64)).all():
+        raise ValueError(f"input {name!r}: NaN or infinite values")
     return array.astype(dtype)

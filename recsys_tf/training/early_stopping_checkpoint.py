@@ -9,11 +9,15 @@ from pathlib import Path
 import keras
 import numpy as np
 
+from recsys_tf.experiment.run_directory import write_atomically
+from recsys_tf.training.errors import TrainingDiverged
+
 
 class EarlyStoppingCheckpoint(keras.callbacks.Callback):
     """After every epoch: save the weights (model + optimizer), the RNG states and the early
     stopping state; keep the best epoch's weights by ``monitor``; stop after ``patience`` epochs
-    without improvement.
+    without improvement. An epoch whose loss is NaN or infinite raises
+    :class:`TrainingDiverged` before anything of it is saved: the last good epoch stays.
 
     Files in ``directory``: ``epoch-NNNN.weights.h5`` (the last epoch), ``best.weights.h5`` and
     ``state.json``, which names the last epoch's file and is replaced atomically after it is
@@ -55,6 +59,12 @@ class EarlyStoppingCheckpoint(keras.callbacks.Callback):
         if self.monitor not in logs:
             raise KeyError(f"`{self.monitor}` missing from the epoch logs {sorted(logs)}")
         value = float(logs[self.monitor])
+        if not all(np.isfinite(float(v)) for v in logs.values()):
+            last = (f"epoch {self.state['epoch']} is the last saved"
+                    if self.state["epoch"] else "no epoch was saved")
+            raise TrainingDiverged(
+                f"epoch {epoch + 1}: {', '.join(f'{k}={float(v)}' for k, v in logs.items())}; "
+                f"training diverged ({last}). Lower [train] learning_rate or check the data.")
         improved = value > self.state["best"]
         self.state["history"].append({"epoch": epoch + 1, **{k: float(v)
                                                              for k, v in logs.items()}})
@@ -65,13 +75,14 @@ class EarlyStoppingCheckpoint(keras.callbacks.Callback):
             self.directory.mkdir(parents=True, exist_ok=True)
             previous = self.state.get("weights")
             self.state["weights"] = f"epoch-{epoch + 1:04d}.weights.h5"
-            _replace(self.directory / self.state["weights"], self.model.save_weights)
-            _replace(self.directory / _rng_file(self.state["weights"]), lambda path: np.savez(
-                path, **{f"state_{i}": np.asarray(v)
-                                     for i, v in enumerate(_random_states(self.model))}))
+            write_atomically(self.directory / self.state["weights"], self.model.save_weights)
+            states = {f"state_{i}": np.asarray(v)
+                      for i, v in enumerate(_random_states(self.model))}
+            write_atomically(self.directory / _rng_file(self.state["weights"]),
+                             lambda path: np.savez(path, **states))
             if improved:
-                _replace(self.directory / "best.weights.h5", self.model.save_weights)
-            _replace(self.state_path, lambda path: Path(path).write_text(
+                write_atomically(self.directory / "best.weights.h5", self.model.save_weights)
+            write_atomically(self.state_path, lambda path: Path(path).write_text(
                 json.dumps(self.state, indent=1)))
             if previous and previous != self.state["weights"]:
                 (self.directory / previous).unlink(missing_ok=True)
@@ -90,10 +101,3 @@ def _random_states(model: keras.Model) -> list:
 
 def _rng_file(weights_file: str) -> str:
     return weights_file.replace(".weights.h5", ".rng.npz")
-
-
-def _replace(path: Path, write) -> None:
-    """Writes through a temporary sibling and renames it (never a half-written file)."""
-    temporary = path.with_name(f"tmp-{path.name}")
-    write(str(temporary))
-    os.replace(temporary, path)

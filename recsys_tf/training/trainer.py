@@ -1,7 +1,6 @@
 """Training entry point: ``train(experiment, output_dir) -> metrics`` (wrapped by the CLI).
 
-A run directory holds ``experiment.json``, ``vocabularies.json``, ``checkpoints/`` (resumable),
-``logs/`` (TensorBoard), the best model as ``model.keras`` and ``metrics.json``.
+The run directory's files: :mod:`~recsys_tf.experiment.run_directory`.
 """
 
 from __future__ import annotations
@@ -17,11 +16,19 @@ from recsys_tf.data.progress import keras_verbose
 from recsys_tf.data.vocabularies import Vocabularies
 from recsys_tf.experiment.experiment_config import ExperimentConfig, TrainConfig
 from recsys_tf.experiment.prepared_data import PreparedData, prepare_data, sentence_encoder
+from recsys_tf.experiment.run_directory import (
+    FinishedRun,
+    RunDirectory,
+    data_record,
+    write_atomically,
+)
+from recsys_tf.json_values import strict_json
 from recsys_tf.models import ModelConfig, TwoTowerModel
 from recsys_tf.training.early_stopping_checkpoint import EarlyStoppingCheckpoint
 from recsys_tf.training.finetune_adam import FineTuneAdam
+from recsys_tf.training.multiworker_loop import fit_multiworker
 from recsys_tf.training.ranking_validation import RankingValidation
-from recsys_tf.training.strategies import make_strategy
+from recsys_tf.training.strategies import make_strategy, worker_role
 from recsys_tf.training.transition_fit import fit_transition_prior
 
 MONITOR = "val_ndcg@10"
@@ -101,13 +108,20 @@ def make_optimizer(settings: TrainConfig, model: TwoTowerModel) -> keras.optimiz
 
 def train(experiment: ExperimentConfig, output_dir: str | Path, *, epochs: int | None = None,
           strategy: str | None = None, warm_start: str | Path | None = None,
-          verbose: int | None = None, prepared: PreparedData | None = None) -> dict:
+          verbose: int | None = None, prepared: PreparedData | None = None, log=None) -> dict:
     """Trains (or resumes) a run; returns the metrics also written to ``metrics.json``.
+
+    The same steps for every strategy: the strategy (first: a multi-worker one must exist
+    before other TensorFlow work), the data, the model and its warm start, the run directory's
+    claim (nothing is written before the configuration, data and model are known to be
+    good), then the epochs — Keras ``fit``, or the custom loop of
+    :mod:`~recsys_tf.training.multiworker_loop` — and the finish (best weights, transition
+    prior, metrics).
 
     Args:
         experiment: the configuration.
-        output_dir: run directory; if it holds checkpoints of the same experiment, training
-            resumes after the last completed epoch.
+        output_dir: run directory; if it holds checkpoints of the same experiment on the same
+            data, training resumes after the last completed epoch.
         epochs: overrides ``[train] epochs``.
         strategy: overrides ``[train] strategy``.
         warm_start: a finished run directory: start from its weights and vocabularies (the
@@ -115,100 +129,121 @@ def train(experiment: ExperimentConfig, output_dir: str | Path, *, epochs: int |
         verbose: Keras ``fit`` verbosity (default: a bar on a terminal, a line per epoch in
             a log; :func:`~recsys_tf.data.progress.keras_verbose`).
         prepared: already prepared data (tests, benchmarks); else prepared from the config.
+        log: where progress notes go.
+
+    Raises:
+        ValueError: a bad configuration, data or directory (before anything is written).
+        TrainingDiverged: the loss became NaN or infinite (the last good epoch is kept;
+            :mod:`~recsys_tf.training.errors`).
     """
     from recsys_tf.evaluation.run_report import evaluate_prepared
 
+    log = log or _print
     if epochs is not None:
         experiment = experiment.replace(train={"epochs": epochs})
     if strategy is not None:
         experiment = experiment.replace(train={"strategy": strategy})
     settings = experiment.train
-    output = Path(output_dir)
-    if settings.strategy == "multiworker":
-        from recsys_tf.training.multiworker_loop import train_multiworker
+    directory = RunDirectory(output_dir)
+    if warm_start:
+        FinishedRun.check(warm_start)
+    distribution = make_strategy(settings.strategy,
+                                 startup_timeout_s=settings.startup_timeout_s)
+    is_chief, worker = worker_role(distribution)
 
-        return train_multiworker(experiment, output)
-    _claim_run_directory(output, experiment)
     started = time.perf_counter()
     if prepared is None:
         vocabularies = Vocabularies.load(warm_start) if warm_start else None
         prepared = prepare_data(experiment.data, vocabularies=vocabularies)
-    prepared.vocabularies.save(output)
+    data = data_record(prepared)
+    if prepared.log.report.total_dropped or prepared.log.report.altered:
+        log(f"data: {len(prepared.log.events)} events kept; " + prepared.log.report.format())
     prepare_seconds = time.perf_counter() - started
 
     text_states = text_encoder_states(experiment, prepared)
-    distribution = make_strategy(settings.strategy)
     # Seed here, not earlier: loading a text encoder draws random initial weights, and a run
     # must not depend on whether its data preparation did.
     keras.utils.set_random_seed(settings.seed)
+    multi_worker = settings.strategy == "multiworker"
     with distribution.scope():
         model = build_model(experiment, prepared, text_states)
         if warm_start:
             model.load_weights(Path(warm_start) / "model.keras")
-        model.compile(optimizer=make_optimizer(settings, model),
-                      jit_compile=settings.jit_compile)
-        model.optimizer.build(model.trainable_variables)
+        optimizer = make_optimizer(settings, model)
+        if not multi_worker:
+            model.compile(optimizer=optimizer, jit_compile=settings.jit_compile)
+        optimizer.build(model.trainable_variables)
+    if multi_worker:
+        model.optimizer = optimizer  # saved with the weights, like a compiled model's
+
+    if is_chief:
+        directory.claim(experiment, data, prepared.vocabularies)
+        output = directory.path
+    else:  # trains beside the chief; checkpoints in a scratch folder inside the run
+        directory.check(experiment, data)
+        output = directory.path / f".worker-{worker}"
+        output.mkdir(parents=True, exist_ok=True)
     checkpoint = EarlyStoppingCheckpoint(output / "checkpoints", MONITOR, settings.patience)
     first_epoch = checkpoint.restore(model)
     started = time.perf_counter()
     if first_epoch < settings.epochs and checkpoint.state["wait"] < settings.patience:
-        dataset, steps = epoch_dataset(prepared.train, batch_size=settings.batch_size,
-                                       seed=settings.seed, first_epoch=first_epoch,
-                                       last_epoch=settings.epochs,
-                                       feature_keys=model.input_names)
-        callbacks = [RankingValidation(prepared.valid, prepared.valid_history,
-                                       prepared.candidate_mask, settings.eval_batch_size),
-                     checkpoint, keras.callbacks.TensorBoard(str(output / "logs"))]
-        model.fit(dataset, epochs=settings.epochs, initial_epoch=first_epoch,
-                  steps_per_epoch=steps, callbacks=callbacks, shuffle=False,
-                  verbose=keras_verbose() if verbose is None else verbose)
+        validation = RankingValidation(prepared.valid, prepared.valid_history,
+                                       prepared.candidate_mask, settings.eval_batch_size)
+        if multi_worker:
+            fit_multiworker(model, optimizer, distribution, prepared.train,
+                            batch_size=settings.batch_size, seed=settings.seed,
+                            first_epoch=first_epoch, epochs=settings.epochs,
+                            callbacks=[validation, checkpoint],
+                            log=lambda line: log(f"worker {worker} {line}"))
+        else:
+            dataset, steps = epoch_dataset(prepared.train, batch_size=settings.batch_size,
+                                           seed=settings.seed, first_epoch=first_epoch,
+                                           last_epoch=settings.epochs,
+                                           feature_keys=model.input_names)
+            model.fit(dataset, epochs=settings.epochs, initial_epoch=first_epoch,
+                      steps_per_epoch=steps, shuffle=False,
+                      callbacks=[validation, checkpoint,
+                                 keras.callbacks.TensorBoard(str(output / "logs"))],
+                      verbose=keras_verbose() if verbose is None else verbose)
     train_seconds = time.perf_counter() - started
     model.load_weights(output / "checkpoints" / "best.weights.h5")
-    prior = fit_prior(model, prepared, settings.eval_batch_size)
-    model.save(output / "model.keras")
+    prior = fit_prior(model, prepared, settings.eval_batch_size, log=log)
     metrics = {
         "experiment": experiment.to_dict(),
         "best_epoch": checkpoint.state["best_epoch"],
         "history": checkpoint.state["history"],
         "resumed_from_epoch": first_epoch,
         "warm_start": str(warm_start) if warm_start else None,
+        "workers": distribution.num_replicas_in_sync if multi_worker else None,
         "seconds": {"prepare": round(prepare_seconds, 2), "train": round(train_seconds, 2)},
+        "data": data,
         **prior,
         **evaluate_prepared(model, prepared, batch_size=settings.eval_batch_size),
     }
-    (output / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    if is_chief:
+        write_atomically(output / "model.keras", model.save)
+        write_atomically(output / "metrics.json", lambda path: Path(path).write_text(
+            json.dumps(strict_json(metrics), indent=2, allow_nan=False) + "\n"))
     return metrics
 
 
-def fit_prior(model: TwoTowerModel, prepared: PreparedData, batch_size: int) -> dict:
+def fit_prior(model: TwoTowerModel, prepared: PreparedData, batch_size: int,
+              log=None) -> dict:
     """With ``use_transitions``: fills the transition prior from the training data and fits its
     weights on validation (:mod:`~recsys_tf.training.transition_fit`); returns
     ``{"transition_prior": ...}`` for ``metrics.json`` (``{}`` without the prior)."""
     if model.retrieval_score.transitions is None:
         return {}
     fit = fit_transition_prior(model, prepared, batch_size=batch_size)
-    print(f"transition prior: weights log-count {fit.log_count:g}, share {fit.share:g} "
-          f"(validation NDCG@10 {fit.without_prior_ndcg:.4f} -> {fit.valid_ndcg:.4f}); "
-          f"{fit.dropped_transitions} of {fit.transitions} training transitions not kept "
-          f"(an item keeps its {model.config.max_successors} most frequent next items)",
-          flush=True)
+    log = log or _print
+    log(f"transition prior: weights log-count {fit.log_count:g}, share {fit.share:g} "
+        f"(validation NDCG@10 {fit.without_prior_ndcg:.4f} -> {fit.valid_ndcg:.4f}); "
+        f"{fit.dropped_transitions} of {fit.transitions} training transitions not kept "
+        f"(an item keeps its {model.config.max_successors} most frequent next items)")
     return {"transition_prior": fit.to_dict()}
 
 
-def _claim_run_directory(output: Path, experiment: ExperimentConfig) -> None:
-    """Writes ``experiment.json``; refuses a directory that holds a different experiment."""
-    output.mkdir(parents=True, exist_ok=True)
-    saved = output / "experiment.json"
-    record = experiment.to_dict()
-    if saved.is_file():
-        previous = json.loads(saved.read_text())
-        # More (or fewer) epochs continue the same run.
-        if _without_epochs(previous) != _without_epochs(record):
-            raise ValueError(f"{output} holds a different run (experiment.json differs); "
-                             "use a new --output directory.")
-        return
-    saved.write_text(json.dumps(record, indent=2) + "\n")
 
 
-def _without_epochs(record: dict) -> dict:
-    return {**record, "train": {k: v for k, v in record["train"].items() if k != "epochs"}}
+def _print(line: str) -> None:
+    print(line, flush=True)

@@ -1,6 +1,7 @@
 """The gRPC client against an in-process PredictionService serving the exported SavedModel."""
 
 import json
+import time
 
 import grpc
 import numpy as np
@@ -79,11 +80,14 @@ def test_metadata_lists_the_signatures_and_their_inputs(client):
     assert meta["update_interest"]["outputs"]["state"] == "float32"
 
 
-def test_unavailable_is_retried_with_backoff_and_other_errors_are_not(client, servicer):
+def test_unavailable_is_retried_by_grpc_and_other_errors_are_not(client, servicer):
     servicer.failures[:] = [grpc.StatusCode.UNAVAILABLE] * 2
-    client.metadata()  # third attempt succeeds
+    calls = servicer.calls
+    client.metadata()  # the third attempt succeeds
+    assert servicer.calls == calls + 3
     servicer.failures[:] = [grpc.StatusCode.UNAVAILABLE] * 3
-    with pytest.raises(ServingError, match="after 3 attempts: UNAVAILABLE") as error:
+    with pytest.raises(ServingError, match="UNAVAILABLE: injected failure.*up to 3 attempts"
+                       ) as error:
         client.metadata()
     assert error.value.code == "UNAVAILABLE"
     calls = servicer.calls
@@ -91,6 +95,41 @@ def test_unavailable_is_retried_with_backoff_and_other_errors_are_not(client, se
     with pytest.raises(ServingError, match="INTERNAL"):
         client.metadata()
     assert servicer.calls == calls + 1
+
+
+def test_the_retry_policy_is_grpcs_service_config():
+    config = json.loads(RetryPolicy(attempts=3, initial_s=0.1, max_s=2).service_config())
+    policy = config["methodConfig"][0]["retryPolicy"]
+    assert policy == {"maxAttempts": 3, "initialBackoff": "0.100s", "maxBackoff": "2.000s",
+                      "backoffMultiplier": 2, "retryableStatusCodes": ["UNAVAILABLE"]}
+    assert "retryThrottling" in config
+    with pytest.raises(ValueError, match="attempts <= 5"):
+        RetryPolicy(attempts=6)
+
+
+def test_a_server_that_is_down_fails_within_one_deadline():
+    slow_retries = RetryPolicy(attempts=5, initial_s=0.5, max_s=5.0)
+    with RecommenderClient("127.0.0.1:9", timeout_s=1.0, retry=slow_retries) as client:
+        started = time.monotonic()
+        with pytest.raises(ServingError, match="UNAVAILABLE|DEADLINE_EXCEEDED"):
+            client.metadata()
+        assert time.monotonic() - started < 2.0  # not 5 attempts of 1 s each
+
+
+def test_inputs_that_would_change_meaning_are_refused(client, servicer):
+    inputs = history(servicer)
+    for name, bad, why in (("timestamps", [[1e300]], "outside the int64 range"),
+                           ("timestamps", [[float("nan")]], "NaN"),
+                           ("timestamps", [[1.5]], "fractional"),
+                           ("item_ids", [[{"id": 1}]], "nested objects"),
+                           ("item_ids", [["a"], ["b", "c"]], "rectangular|nested")):
+        with pytest.raises(ValueError, match=f"input '{name}': .*({why})"):
+            client.recommend(**dict(inputs, **{name: bad}))
+    metadata = client.metadata()["update_interest"]["inputs"]
+    if "cross_domain" in metadata:
+        from recsys_tf.serving.grpc_client import _as_array
+        with pytest.raises(ValueError, match="expected true/false"):
+            _as_array("cross_domain", ["false"], "bool")
 
 
 def test_bad_requests_fail_with_clear_errors(client, servicer):

@@ -74,22 +74,56 @@ def free_ports(count):
     return ports
 
 
-def test_two_workers_on_localhost(tmp_path):
+def two_workers(run, cache, epochs, *extra):
     workers = [f"127.0.0.1:{port}" for port in free_ports(2)]
     processes = []
     for index in range(2):
         config = {"cluster": {"worker": workers}, "task": {"type": "worker", "index": index}}
-        processes.append(run_tiny(tmp_path / "run", tmp_path / f"cache{index}", 2,
-                                  "multiworker", env={"TF_CONFIG": json.dumps(config)},
-                                  wait=False))
+        processes.append(run_tiny(run, f"{cache}{index}", epochs, "multiworker", *extra,
+                                  env={"TF_CONFIG": json.dumps(config)}, wait=False))
     outputs = []
     for process in processes:
         output, _ = process.communicate(timeout=600)
         assert process.returncode == 0, output[-3000:]
         outputs.append(result_of(output))
-    chief, other = outputs
+    return outputs
+
+
+def test_two_workers_on_localhost_and_their_warm_start(tmp_path):
+    chief, other = two_workers(tmp_path / "run", tmp_path / "cache", 2)
     assert [h["val_ndcg@10"] for h in chief["history"]] == pytest.approx(
         [h["val_ndcg@10"] for h in other["history"]], abs=1e-6)   # the same weights
     assert chief["history"][-1]["loss"] < chief["history"][0]["loss"]
     assert (tmp_path / "run" / "model.keras").is_file()
     assert json.loads((tmp_path / "run" / "metrics.json").read_text())["workers"] == 2
+
+    # Warm start under the multi-worker strategy: the first epoch starts from the finished
+    # run's weights (a cold start's first epoch has a far higher loss).
+    warm, _ = two_workers(tmp_path / "warm", tmp_path / "cache", 1, 1, tmp_path / "run")
+    assert warm["warm_start"] == str(tmp_path / "run")
+    cold = [h["loss"] for h in chief["history"]]
+    assert warm["history"][0]["loss"] < (cold[0] + cold[1]) / 2
+
+
+def test_a_missing_worker_fails_with_its_address_and_sigterm_stops_the_wait(tmp_path):
+    from tests.training.tiny_experiment import tiny_experiment
+
+    workers = [f"127.0.0.1:{port}" for port in free_ports(2)]
+    config = tmp_path / "tiny.json"
+    tiny_experiment(tmp_path / "cache", epochs=1, startup_timeout_s=3.0).save(config)
+    tf_config = {"cluster": {"worker": workers}, "task": {"type": "worker", "index": 0}}
+    command = [sys.executable, "-m", "recsys_tf", "train", "--config", str(config),
+               "--output", str(tmp_path / "run"), "--strategy", "multiworker"]
+    env = {**os.environ, "TF_CONFIG": json.dumps(tf_config), "TF_CPP_MIN_LOG_LEVEL": "2"}
+    result = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert f"no answer from {workers[1]} within 3 s" in result.stderr
+    assert not (tmp_path / "run").exists()  # nothing written
+
+    tiny_experiment(tmp_path / "cache", epochs=1, startup_timeout_s=600.0).save(config)
+    process = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    time.sleep(8)  # past the imports, waiting for the other worker
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=30) != 0

@@ -106,6 +106,10 @@ def _domain_names(items: pd.DataFrame | None) -> tuple[str, str]:
     if items is None or items["domain"].isna().all():
         return ("A", "B")
     index = pd.to_numeric(items["item_id"], errors="coerce")
+    if index.isna().any():
+        bad = items.loc[index.isna()].iloc[0]
+        raise DataError(f"item_index {bad['item_id']!r} is not a number",
+                        source=str(bad["_source"]), row=int(bad["_row"]))
     first = items.loc[index.idxmin(), "domain"]
     others = [d for d in items["domain"].dropna().unique() if d != first]
     if len(others) != 1:

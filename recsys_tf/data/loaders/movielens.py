@@ -92,6 +92,11 @@ def _assemble(raw, items, users, config, report, name) -> EventLog:
 def _read_genres(path: Path) -> tuple[str, ...]:
     if not path.is_file():
         return _ML100K_GENRES
-    table = pd.read_csv(path, sep="|", header=None, names=["genre", "index"], encoding=ENCODING,
-                        dtype=str).dropna()
-    return tuple(table.sort_values("index", key=lambda s: s.astype(int))["genre"])
+    table = read_table(path, sep="|", header=False, names=["genre", "index"],
+                       encoding=ENCODING).dropna(subset=["genre", "index"])
+    index = pd.to_numeric(table["index"], errors="coerce")
+    if index.isna().any():
+        row = table.loc[index.isna(), "_row"].iloc[0]
+        raise DataError(f"genre index {table.loc[index.isna(), 'index'].iloc[0]!r} is not a "
+                        "number", source=str(path), row=int(row))
+    return tuple(table.assign(index=index).sort_values("index")["genre"])
