@@ -68,6 +68,17 @@ def tiny_export(tiny_run, tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def tiny_index(tiny_export, tmp_path_factory) -> Path:
+    """The TFRS BruteForce index over ``tiny_export`` (top 5), built by the command."""
+    from recsys_tf.cli import main
+
+    output = tmp_path_factory.mktemp("index") / "1"
+    assert main(["retrieval-index", "--export", str(tiny_export), "--output", str(output),
+                 "--k", "5"]) == 0
+    return output
+
+
+@pytest.fixture(scope="session")
 def tiny_transition_export(tiny_transition_run, tmp_path_factory) -> Path:
     """``tiny_transition_run`` exported as version 1 (top 5)."""
     from recsys_tf.export import export_run

@@ -12,11 +12,8 @@ from tests.export.session_model import SessionModel
 
 
 @pytest.fixture(scope="module")
-def index_dir(tiny_export, tmp_path_factory):
-    output = tmp_path_factory.mktemp("index") / "1"
-    assert main(["retrieval-index", "--export", str(tiny_export), "--output", str(output),
-                 "--k", "5"]) == 0
-    return output
+def index_dir(tiny_index):
+    return tiny_index
 
 
 def test_tfrs_top_k_equals_recommend(index_dir, tiny_export, tiny_run):

@@ -1,7 +1,8 @@
 """Test-only stand-in for TF Serving: a gRPC PredictionService on 127.0.0.1 that serves one
 export directory (no TF Serving binary can be installed here). Like TF Serving it loads the
-SavedModel into a session through the SavedModel's restore op and runs the signatures by
-tensor name (:class:`tests.export.session_model.SessionModel`)."""
+SavedModel with the C++ loader of the TensorFlow C API (:class:`tests.export.c_api_session.
+CApiSession`; where the wheel lacks it, a Python session filled by the restore op,
+:class:`tests.export.session_model.SessionModel`) and runs the signatures by tensor name."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from tensorflow_serving.apis import (
     prediction_service_pb2_grpc,
 )
 
+from tests.export.c_api_session import CApiSession, c_api_library
 from tests.export.session_model import SessionModel
 
 
@@ -28,7 +30,8 @@ class SavedModelServicer(prediction_service_pb2_grpc.PredictionServiceServicer):
 
     def __init__(self, export_dir, model_name: str = "recsys"):
         self.model_name = model_name
-        self.model = SessionModel(export_dir)
+        self.model = (CApiSession(export_dir) if c_api_library() is not None
+                      else SessionModel(export_dir))
         self.signature_defs = self.model.signature_defs
         self.version = int(str(export_dir).rstrip("/").rsplit("/", 1)[-1])
         self.failures: list[grpc.StatusCode] = []
