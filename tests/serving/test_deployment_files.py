@@ -57,3 +57,14 @@ def test_batching_pads_variable_length_inputs_within_the_largest_allowed_batch()
              if line.startswith("allowed_batch_sizes:")]
     assert sizes == sorted(sizes) and sizes[-1] == 256
     assert "max_batch_size { value: 256 }" in lines
+
+
+def test_the_compose_image_is_pinned_to_the_tensorflow_release_that_writes_the_exports():
+    import re
+
+    import tensorflow as tf
+
+    compose = (SERVING / "compose.yaml").read_text()
+    tag = re.search(r"image: tensorflow/serving:\$\{TF_SERVING_TAG:-([^}]+)\}", compose)
+    assert tag, "the image tag must default to a pinned release, not `latest`"
+    assert tag.group(1).split(".")[:2] == tf.__version__.split(".")[:2]
