@@ -43,7 +43,10 @@ def read_manifest(directory: str | Path) -> dict:
     path = Path(directory) / "assets.extra" / MANIFEST_FILE
     if not path.is_file():
         raise ExportError(f"{path} is missing: not a recsys_tf export version directory")
-    return json.loads(path.read_text(encoding="utf-8"))
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ExportError(f"{path} is damaged ({error}): export the run again") from None
 
 
 def check_export(directory: str | Path) -> dict:
@@ -56,7 +59,11 @@ def check_export(directory: str | Path) -> dict:
         raise ExportError(f"{directory / 'saved_model.pb'} is missing: not a SavedModel "
                           "version directory")
     manifest = read_manifest(directory)
-    for name, size in manifest["variable_files"].items():
+    files = manifest.get("variable_files") if isinstance(manifest, dict) else None
+    if not isinstance(files, dict):
+        raise ExportError(f"{directory / 'assets.extra' / MANIFEST_FILE} is damaged (no "
+                          "variable_files): export the run again")
+    for name, size in files.items():
         path = directory / name
         if not path.is_file():
             raise ExportError(f"{path} is missing: the SavedModel's variables are incomplete "

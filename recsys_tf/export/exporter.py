@@ -13,7 +13,9 @@ Example::
 
 from __future__ import annotations
 
+import errno
 import os
+import re
 import shutil
 import time
 from pathlib import Path
@@ -77,11 +79,15 @@ def versions(base_path: str | Path) -> list[int]:
 
 
 def remove_stale_temporaries(base_path: Path) -> list[Path]:
-    """Deletes temporary directories left by exports that are no longer running."""
+    """Deletes the temporary directories (``.tmp-VERSION-PID``) of exports that are no longer
+    running; nothing else under ``base_path`` is touched."""
     removed = []
     for path in base_path.glob(f"{TEMPORARY_PREFIX}*"):
-        pid = path.name.rsplit("-", 1)[-1]
-        if pid.isdigit() and _running(int(pid)) and int(pid) != os.getpid():
+        match = re.fullmatch(rf"{re.escape(TEMPORARY_PREFIX)}\d+-(\d+)", path.name)
+        if match is None or not path.is_dir():
+            continue  # not ours
+        pid = int(match.group(1))
+        if _running(pid) and pid != os.getpid():
             continue
         shutil.rmtree(path, ignore_errors=True)
         removed.append(path)
@@ -111,16 +117,19 @@ def export_run(run_dir: str | Path, base_path: str | Path, *, version: int | Non
 
     started = time.perf_counter()
     base = Path(base_path)
+    if base.exists() and not base.is_dir():
+        raise ValueError(f"--base-path {base} is a file; it must be the model's directory of "
+                         "versions")
     base.mkdir(parents=True, exist_ok=True)
     for path in remove_stale_temporaries(base):
         log(f"removed the unfinished export {path}")
-    version = version if version is not None else (versions(base) or [0])[-1] + 1
+    chosen = version is None
+    version = (versions(base) or [0])[-1] + 1 if chosen else version
     if version < 1:
         raise ValueError(f"--version must be >= 1. Received: {version}")
-    final = base / str(version)
-    if final.exists():
-        raise ValueError(f"{final} already exists; versions are immutable (pass a new "
-                         "--version or omit it for the next one)")
+    if (base / str(version)).exists():
+        raise ValueError(f"{base / str(version)} already exists; versions are immutable (pass "
+                         "a new --version or omit it for the next one)")
 
     run = FinishedRun.load(run_dir)
     encoder, tokenizer_vocabulary = token_encoder(run)
@@ -147,14 +156,39 @@ def export_run(run_dir: str | Path, base_path: str | Path, *, version: int | Non
                                                       encoding="utf-8")
         write_manifest(temporary, _manifest(module, signatures, run, version, top_k))
         _sync_tree(temporary)
-        os.rename(temporary, final)
-        _sync_directory(base)
+        final = publish_version(temporary, base, version, chosen=chosen, relabel=lambda v: (
+            write_manifest(temporary, _manifest(module, signatures, run, v, top_k))))
+        version = int(final.name)
     except BaseException:
         shutil.rmtree(temporary, ignore_errors=True)
         raise
     log(f"exported {run.directory} as {final} in {time.perf_counter() - started:.1f} s "
         f"(signatures: {', '.join(sorted(signatures))})")
     return final
+
+
+def publish_version(temporary: Path, base: Path, version: int, *, chosen: bool,
+                    relabel=lambda version: None) -> Path:
+    """Renames the finished ``temporary`` to ``base/version`` (atomic: a server sees all of it
+    or nothing). When another export took the version first, a ``chosen`` (default) version
+    moves on to the next free one (``relabel(version)`` updates the files that name it) and a
+    requested one fails."""
+    for _ in range(100):
+        final = base / str(version)
+        try:
+            os.rename(temporary, final)  # fails if final exists and is not empty
+        except OSError as error:
+            if error.errno not in (errno.EEXIST, errno.ENOTEMPTY) or not final.exists():
+                raise
+            if not chosen:
+                raise ValueError(f"{final} was written by another export meanwhile; versions "
+                                 "are immutable (pass a new --version or omit it)") from None
+            version = max(versions(base) + [version]) + 1
+            relabel(version)
+            continue
+        _sync_directory(base)
+        return final
+    raise ValueError(f"no free version under {base} after 100 tries")
 
 
 def _manifest(module: ServingModule, signatures: dict, run, version: int, top_k: int) -> dict:

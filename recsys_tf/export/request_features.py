@@ -116,11 +116,14 @@ def history_log_gaps(timestamps: tf.Tensor, valid: tf.Tensor,
     previous = tf.concat([tf.fill((tf.shape(timestamps)[0], 1), lowest), timestamps[:, :-1]],
                          axis=1)
     if other_timestamps is not None:
-        earlier = (other_valid[:, tf.newaxis, :]
-                   & (other_timestamps[:, tf.newaxis, :] <= timestamps[:, :, tf.newaxis]))
-        latest_other = tf.reduce_max(
-            tf.where(earlier, other_timestamps[:, tf.newaxis, :], lowest), axis=2)
-        previous = tf.maximum(previous, latest_other)
+        # The latest other-domain event at or before each event: a binary search in the row's
+        # sorted other timestamps, O(batch · (length + other length)) memory, never
+        # [batch, length, other length] (a long request must not exhaust a server).
+        highest = tf.constant(tf.int64.max, tf.int64)
+        other = tf.sort(tf.where(other_valid, other_timestamps, highest), axis=1)
+        other = tf.concat([tf.fill((tf.shape(other)[0], 1), lowest), other], axis=1)
+        at_or_before = tf.searchsorted(other, timestamps, side="right") - 1  # >= 0: lowest
+        previous = tf.maximum(previous, tf.gather(other, at_or_before, batch_dims=1))
     gap = tf.where(previous == lowest, tf.zeros_like(timestamps), timestamps - previous)
     return tf.where(valid, log_gap(gap), 0.0)
 

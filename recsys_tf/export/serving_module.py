@@ -245,8 +245,13 @@ class ServingModule(tf.Module):
     def item_embedding_from_tokens(self, token_ids, padding_mask):
         token_ids = tf.cast(token_ids, tf.int32)
         mask = tf.not_equal(tf.cast(padding_mask, tf.int32), 0)
-        tf.debugging.assert_equal(tf.shape(token_ids), tf.shape(mask),
-                                  message="`padding_mask` must have the shape of `token_ids`")
+        with tf.control_dependencies([
+                tf.debugging.assert_equal(tf.shape(token_ids), tf.shape(mask),
+                                          message="`padding_mask` must have the shape of "
+                                                  "`token_ids`"),
+                tf.debugging.assert_non_negative(token_ids,
+                                                 message="`token_ids` must be >= 0")]):
+            token_ids = tf.identity(token_ids)
         text = self.token_encoder({"token_ids": token_ids, "padding_mask": mask,
                                    "segment_ids": tf.zeros_like(token_ids)}, training=False)
         text = tf.cast(text, tf.float32)
@@ -261,8 +266,11 @@ class ServingModule(tf.Module):
 
     def update_interest(self, inputs):
         state = inputs["state"]
-        tf.debugging.assert_equal(tf.shape(state)[1], self.state.size,
-                                  message=f"`state` must have {self.state.size} columns")
+        with tf.control_dependencies([
+                tf.debugging.assert_equal(tf.shape(state)[1], self.state.size,
+                                          message=f"`state` must have {self.state.size} columns"),
+                tf.debugging.assert_all_finite(state, "`state` must be finite (no NaN or inf)")]):
+            state = tf.identity(state)
         # Table lookups here; the numeric rest in `_update_core` (XLA-compiled with
         # `xla_update`: XLA cannot compile hash-table ops).
         items, events = self._event_ids(inputs["item_id"], inputs.get(

@@ -14,6 +14,7 @@ import tensorflow as tf
 from tensorflow_serving.apis import prediction_log_pb2
 
 from recsys_tf.export import ExportError, check_export, export_run, load_export, versions
+from recsys_tf.export.exporter import publish_version
 
 REPO = Path(__file__).resolve().parents[2]
 SIGNATURES = {"recommend", "user_embedding", "item_embedding", "item_embedding_from_tokens",
@@ -61,10 +62,44 @@ def test_versions_are_immutable_and_numbered_on(tiny_run, tiny_export, tmp_path)
     with pytest.raises(ValueError, match="already exists"):
         export_run(tiny_run, base, version=1, log=lambda line: None)
     (base / ".tmp-9-999999999").mkdir()  # left by a killed export
+    (base / ".tmp-notes").mkdir()          # the user's own: not ours to delete
+    (base / ".tmp-9-1.txt").write_text("mine")
     lines = []
     assert export_run(tiny_run, base, log=lines.append).name == "2"
     assert versions(base) == [1, 2] and not (base / ".tmp-9-999999999").exists()
+    assert (base / ".tmp-notes").is_dir() and (base / ".tmp-9-1.txt").is_file()
     assert any("removed the unfinished export" in line for line in lines)
+
+
+def test_a_version_taken_by_a_concurrent_export_moves_on_or_fails(tmp_path):
+    base = tmp_path / "models"
+    (base / "3").mkdir(parents=True)
+    (base / "3" / "saved_model.pb").write_text("the other export's")
+    temporary = base / ".tmp-3-1"
+    temporary.mkdir()
+    (temporary / "saved_model.pb").write_text("ours")
+    with pytest.raises(ValueError, match="written by another export meanwhile"):
+        publish_version(temporary, base, 3, chosen=False)
+    relabelled = []
+    assert publish_version(temporary, base, 3, chosen=True,
+                           relabel=relabelled.append).name == "4"
+    assert relabelled == [4] and (base / "4" / "saved_model.pb").read_text() == "ours"
+    assert (base / "3" / "saved_model.pb").read_text() == "the other export's"
+
+
+def test_bad_base_paths_and_a_damaged_manifest_are_clear_errors(tiny_run, tiny_export, tmp_path,
+                                                                capsys):
+    from recsys_tf.cli import main
+
+    afile = tmp_path / "models"
+    afile.write_text("")
+    assert main(["export", "--model", str(tiny_run), "--base-path", str(afile)]) == 2
+    assert "is a file" in capsys.readouterr().err
+    copy = tmp_path / "5"
+    shutil.copytree(tiny_export, copy)
+    (copy / "assets.extra" / "recsys_tf.json").write_text("{not json")
+    with pytest.raises(ExportError, match=r"recsys_tf\.json is damaged"):
+        check_export(copy)
 
 
 def test_missing_or_truncated_variables_fail_at_load_with_the_file_named(tiny_export, tmp_path):

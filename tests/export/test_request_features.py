@@ -54,3 +54,29 @@ def test_mask_items_overwrites_every_non_padding_id_of_its_row():
     masked = rf.mask_items(scores, tf.constant([[2, 2, 0], [4, 1, 0]]), -np.inf).numpy()
     np.testing.assert_array_equal(masked, [[0, 1, -np.inf, 3, 4],
                                            [5, -np.inf, 7, 8, -np.inf]])
+
+
+def test_gaps_across_domains_match_a_dense_reference_and_stay_linear_in_memory():
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        batch, length, other_length = 3, rng.integers(1, 9), rng.integers(1, 9)
+        times = np.sort(rng.integers(0, 100, (batch, length)), axis=1)
+        valid = rng.random((batch, length)) < 0.8
+        other, other_valid = rng.integers(0, 100, (batch, other_length)), \
+            rng.random((batch, other_length)) < 0.7
+        expected = np.zeros((batch, length), np.float32)
+        for b in range(batch):
+            for i in range(length):
+                before = [times[b, i - 1]] if i else []
+                before += [o for o, ok in zip(other[b], other_valid[b], strict=True)
+                           if ok and o <= times[b, i]]
+                if valid[b, i] and before:
+                    expected[b, i] = np.log1p(times[b, i] - max(before))
+        got = rf.history_log_gaps(tf.constant(times, tf.int64), tf.constant(valid),
+                                  tf.constant(other, tf.int64), tf.constant(other_valid))
+        np.testing.assert_allclose(got, expected, rtol=1e-6)
+    # 16k events per domain: the old [batch, length, other length] form needed 2.3 GB here.
+    long = tf.range(16_000, dtype=tf.int64)[tf.newaxis] * 7
+    gaps = rf.history_log_gaps(long, tf.ones_like(long, tf.bool), long + 3,
+                               tf.ones_like(long, tf.bool))
+    np.testing.assert_allclose(gaps.numpy()[0, 1:], np.log1p(4.0), rtol=1e-6)

@@ -248,6 +248,12 @@ def test_item_embedding_from_tokens_is_the_text_only_item_tower(served):
     topics = np.asarray(run.model.query_model.topic_head.item_topics(text))
     np.testing.assert_allclose(out["item_embedding"], np.concatenate([expected, topics], 1),
                                atol=1e-5)
+    negative = tokens["token_ids"].astype(np.int32)
+    negative[0, 1] = -5  # would wrap to another token
+    with pytest.raises(tf.errors.InvalidArgumentError, match="token_ids. must be >= 0"):
+        signatures["item_embedding_from_tokens"](
+            token_ids=tf.constant(negative),
+            padding_mask=tf.constant(tokens["padding_mask"].astype(np.int32)))
 
 
 def test_the_module_saves_only_the_model_variables_its_signatures_read(served):
