@@ -157,9 +157,10 @@ def read_table(source: Source, *, sep: str = ",", encoding: str = "utf-8",
             skipped.append((int(match.group(1)), match.group(2)))
     skipped += [(line + 1, f"more fields than the {len(frame.columns)} columns")
                 for line in leading]
-    _check_no_multiline_fields(frame, name, header)
+    breaks = _line_breaks(frame, name, header, sep)
 
     rows = np.arange(len(frame), dtype=np.int64) + (2 if header else 1)
+    rows += np.concatenate([[0], np.cumsum(breaks)[:-1]]).astype(np.int64) if len(rows) else 0
     for line, _ in sorted(skipped):
         rows[rows >= line] += 1
     report = report if report is not None else DataReport()
@@ -218,20 +219,27 @@ def _check_readable(path: Path, encoding: str) -> None:
             raise DataError(f"the file is {kind}-compressed; decompress it first", source=name)
 
 
-def _check_no_multiline_fields(frame: pd.DataFrame, name: str, header: bool) -> None:
-    """A quoted field holding a line break is almost always an unbalanced quote that swallowed
-    the lines up to the next quote; refuse it, naming the line where it starts."""
+def _line_breaks(frame: pd.DataFrame, name: str, header: bool, sep: str) -> np.ndarray:
+    """Line breaks inside each row's quoted fields (a title may hold one), to number the rows
+    by file line. A field whose extra lines hold the separator is an unbalanced quote that
+    swallowed whole records up to the next quote: refused, naming the line where it opens."""
+    breaks = np.zeros(len(frame), np.int64)
     for column in frame.columns:
         values = frame[column]
-        broken = values.notna().to_numpy() & values.astype(str).str.contains(
-            "[\r\n]", regex=True).to_numpy()
-        if broken.any():
-            index = int(np.flatnonzero(broken)[0])
-            line = index + (2 if header else 1)
-            spans = str(values.iloc[index]).count("\n") + 1
-            raise DataError(f"field {column!r} runs over {spans} lines: an unbalanced quote "
-                            "(a field that starts with \" must end with \")", source=name,
-                            row=line)
+        text = values.astype(str).where(values.notna().to_numpy(), "")
+        counts = text.str.count("\n").to_numpy()
+        if not counts.any():
+            continue
+        for index in np.flatnonzero(counts):
+            continuation = str(text.iloc[index]).split("\n")[1:]
+            if any(re.search(sep if len(sep) > 1 else re.escape(sep), line)
+                   for line in continuation):
+                line = index + (2 if header else 1) + int(breaks[:index].sum())
+                raise DataError(f"field {column!r} runs over {counts[index] + 1} lines: an "
+                                "unbalanced quote (a field that starts with \" must end "
+                                "with \")", source=name, row=line)
+        breaks += counts
+    return breaks
 
 
 def _check_header(path: Path, name: str, sep: str, encoding: str) -> None:

@@ -89,3 +89,11 @@ def test_a_non_numeric_cross_domain_item_index_names_the_file(tmp_path):
     (tmp_path / "train.txt").write_text("0 1\n")
     with pytest.raises(DataError, match=r"items\.csv:3: item_index 'zero' is not a number"):
         load_dataset("cross-domain", tmp_path)
+
+
+def test_a_closed_quoted_line_break_is_kept_and_later_rows_keep_their_line_numbers(tmp_path):
+    path = write(tmp_path, HEADER + 'u1,"a title\nover two lines",10\nu1,b,20\nu2,c,x\n')
+    report = DataReport()
+    frame = read_table(path, report=report)
+    assert frame["item_id"].tolist() == ["a title\nover two lines", "b", "c"]
+    assert frame["_row"].tolist() == [2, 4, 5]   # the file lines each record starts on
