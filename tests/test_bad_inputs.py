@@ -153,3 +153,18 @@ def test_mixed_timestamp_units_are_reported_by_train(tmp_path, capsys):
     assert "events kept" in captured.err
     report = json.loads(captured.out)["data"]["report"]
     assert sum(report["dropped"].values()) + sum(report.get("altered", {}).values()) > 0
+
+
+def test_damaged_run_files_are_named(tmp_path, capsys):
+    data = events_csv(tmp_path / "events.csv")
+    output = tmp_path / "run"
+    code, captured = run(capsys, "train", "--config", config(tmp_path, data), "--output", output)
+    assert code == 0, captured.err
+    model = (output / "model.keras").read_bytes()
+    (output / "model.keras").write_bytes(model[: len(model) // 2])
+    code, captured = run(capsys, "evaluate", "--model", output)
+    assert code == 2 and "model.keras: cannot be loaded" in captured.err
+    (output / "model.keras").write_bytes(model)
+    (output / "vocabularies.json").write_text('{"item_id": ')
+    code, captured = run(capsys, "evaluate", "--model", output)
+    assert code == 2 and "vocabularies.json: damaged" in captured.err
