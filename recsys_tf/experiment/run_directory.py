@@ -7,7 +7,7 @@ cleaning report), ``vocabularies.json``, ``checkpoints/``, ``logs/``, ``model.ke
 Example::
 
     directory = RunDirectory("runs/synthetic")
-    directory.claim(experiment, data_record(prepared))   # refuses another run's directory
+    directory.claim(experiment, data_record(prepared), prepared.vocabularies)  # or refuses
     run = FinishedRun.load("runs/synthetic")              # after training
 """
 
