@@ -17,12 +17,14 @@ from recsys_tf.layers.argument_checks import (
 class ItemTower(keras.layers.Layer):
     """Embeds candidate items so that items never seen in training still get a vector.
 
-    ``embedding = known(id) · E_id[id] + MLP(text) + E_cat[category]``. ``known`` is a
-    non-trainable 0/1 table set from the training data (:meth:`set_known_items`): an item
-    without training events has an untrained id row, so only its text (and category) count —
-    the text-only path. Passing id 1 (OOV) with a text vector embeds an item outside the
-    catalogue. During training, ``id_dropout`` hides the id part of random items so that the
-    text path learns to stand on its own.
+    ``embedding = known(id) · E_id[id] + (1 - known(id)) · (text W + b) + MLP(text) +
+    E_cat[category]``. ``known`` is a non-trainable 0/1 table set from the training data
+    (:meth:`set_known_items`): an item without training events has an untrained id row, so its
+    id part is replaced by the *text→id mapper* ``text W + b`` — a linear map fitted after
+    training to predict warm items' id vectors from their text (:meth:`set_text_to_id`; zero,
+    i.e. text-only, until fitted). Passing id 1 (OOV) with a text vector embeds an item outside
+    the catalogue the same way. During training, ``id_dropout`` hides the id part of random
+    items so that the text path learns to stand on its own.
 
     Args:
         num_items: size of the item vocabulary (0 = padding, 1 = OOV).
@@ -97,7 +99,29 @@ class ItemTower(keras.layers.Layer):
         if self.use_text:
             self.text_hidden.build(input_shape["text_embeddings"])
             self.text_output.build((None, self.output_dim))
+        if self.use_ids and self.use_text:
+            text_dim = input_shape["text_embeddings"][-1]
+            self.text_to_id_kernel = self.add_weight(shape=(text_dim, self.output_dim),
+                                                     name="text_to_id_kernel",
+                                                     initializer="zeros", trainable=False)
+            self.text_to_id_bias = self.add_weight(shape=(self.output_dim,),
+                                                   name="text_to_id_bias", initializer="zeros",
+                                                   trainable=False)
         self.built = True
+
+    def set_text_to_id(self, kernel: np.ndarray, bias: np.ndarray) -> None:
+        """Sets the text→id mapper ``text W + b`` used for items without training events
+        (``kernel`` ``[text_dim, output_dim]``, ``bias`` ``[output_dim]``)."""
+        if not (self.use_ids and self.use_text):
+            raise ValueError("The text→id mapper needs an item tower with ids and text.")
+        kernel, bias = np.asarray(kernel, "float32"), np.asarray(bias, "float32")
+        if kernel.shape != tuple(self.text_to_id_kernel.shape) or bias.shape != (
+                self.output_dim,):
+            raise ValueError(f"The text→id mapper must have shapes "
+                             f"{tuple(self.text_to_id_kernel.shape)} and ({self.output_dim},). "
+                             f"Received: {kernel.shape}, {bias.shape}")
+        self.text_to_id_kernel.assign(kernel)
+        self.text_to_id_bias.assign(bias)
 
     def set_known_items(self, known: np.ndarray) -> None:
         """Marks the items whose id embedding is trained (``[num_items]`` booleans)."""
@@ -111,16 +135,24 @@ class ItemTower(keras.layers.Layer):
 
     def call(self, inputs, training=None):
         item_ids = ops.cast(inputs["item_ids"], "int32")
+        text = None
+        if self.use_text:
+            text = ops.cast(inputs["text_embeddings"], self.compute_dtype)
         parts = []
         if self.use_ids:
-            keep = ops.take(self.known, ops.clip(item_ids, 0, self.num_items - 1), axis=0)
+            known = ops.take(self.known, ops.clip(item_ids, 0, self.num_items - 1), axis=0)
+            keep = known
             if training and self.id_dropout > 0:
                 noise = keras.random.uniform(ops.shape(keep), seed=self.seed_generator)
                 keep = keep * ops.cast(noise >= self.id_dropout, keep.dtype)
             keep = ops.cast(ops.expand_dims(keep, -1), self.compute_dtype)
             parts.append(self.id_embedding(item_ids) * keep)
-        if self.use_text:
-            text = ops.cast(inputs["text_embeddings"], self.compute_dtype)
+            if text is not None:
+                mapped = (ops.matmul(text, ops.cast(self.text_to_id_kernel, self.compute_dtype))
+                          + ops.cast(self.text_to_id_bias, self.compute_dtype))
+                unknown = ops.cast(ops.expand_dims(1.0 - known, -1), self.compute_dtype)
+                parts.append(mapped * unknown)
+        if text is not None:
             parts.append(self.text_output(self.text_hidden(text)))
         if self.num_categories:
             parts.append(self.category_embedding(inputs["categories"]))

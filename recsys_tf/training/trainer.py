@@ -29,6 +29,7 @@ from recsys_tf.training.finetune_adam import FineTuneAdam
 from recsys_tf.training.multiworker_loop import fit_multiworker
 from recsys_tf.training.ranking_validation import RankingValidation
 from recsys_tf.training.strategies import make_strategy, worker_role
+from recsys_tf.training.text_to_id_fit import fit_text_to_id
 from recsys_tf.training.transition_fit import fit_transition_prior
 
 MONITOR = "val_ndcg@10"
@@ -115,8 +116,8 @@ def train(experiment: ExperimentConfig, output_dir: str | Path, *, epochs: int |
     before other TensorFlow work), the data, the model and its warm start, the run directory's
     claim (nothing is written before the configuration, data and model are known to be
     good), then the epochs — Keras ``fit``, or the custom loop of
-    :mod:`~recsys_tf.training.multiworker_loop` — and the finish (best weights, transition
-    prior, metrics).
+    :mod:`~recsys_tf.training.multiworker_loop` — and the finish (best weights, the
+    text→id mapper, the transition prior, metrics).
 
     Args:
         experiment: the configuration.
@@ -207,6 +208,10 @@ def train(experiment: ExperimentConfig, output_dir: str | Path, *, epochs: int |
                       verbose=keras_verbose() if verbose is None else verbose)
     train_seconds = time.perf_counter() - started
     model.load_weights(output / "checkpoints" / "best.weights.h5")
+    mapper = fit_text_to_id(model, prepared.popularity, seed=settings.seed)
+    if mapper is not None:
+        log(f"text→id mapper: l2 {mapper.l2:g}, held-out warm cosine {mapper.valid_cosine:.3f}; "
+            f"{mapper.mapped_items} items without training events mapped from their text")
     prior = fit_prior(model, prepared, settings.eval_batch_size, log=log)
     metrics = {
         "experiment": experiment.to_dict(),
@@ -217,6 +222,7 @@ def train(experiment: ExperimentConfig, output_dir: str | Path, *, epochs: int |
         "workers": distribution.num_replicas_in_sync if multi_worker else None,
         "seconds": {"prepare": round(prepare_seconds, 2), "train": round(train_seconds, 2)},
         "data": data,
+        "text_to_id": mapper.to_dict() if mapper is not None else None,
         **prior,
         **evaluate_prepared(model, prepared, batch_size=settings.eval_batch_size),
     }
