@@ -22,6 +22,7 @@ LAYERS = (
     ("experiment",),      # preparing a run's data embeds item text
     ("evaluation", "baselines"),
     ("training",),        # early stopping and the prior fit evaluate on validation
+    ("tuning",),          # every trial is a training run
     ("export",),
     ("retrieval", "serving"),
     ("cli", "__main__"),

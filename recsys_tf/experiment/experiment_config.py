@@ -217,10 +217,11 @@ class ExperimentConfig:
 
     @classmethod
     def from_dict(cls, values: dict[str, Any], source: str = "config") -> ExperimentConfig:
-        unknown = set(values) - {"data", "model", "train"}
+        # [tune] is the search space of `recsys-tf tune` (recsys_tf/tuning); a run ignores it.
+        unknown = set(values) - {"data", "model", "train", "tune"}
         if unknown:
             raise ValueError(f"{source}: unknown sections {sorted(unknown)} (expected [data], "
-                             "[model], [train])")
+                             "[model], [train], [tune])")
         try:
             return cls(data=DataConfig(**values.get("data", {})),
                        model=dict(values.get("model", {})),
