@@ -71,6 +71,19 @@ def build_parser() -> argparse.ArgumentParser:
                        help="print the metrics as one JSON document (logs go to stderr)")
     train.set_defaults(handler=_train)
 
+    tune = commands.add_parser(
+        "tune", help="search hyper-parameters declared in the config's [tune] table "
+                     "(KerasTuner; objective: validation NDCG@10, full ranking)")
+    tune.add_argument("--config", required=True, help="experiment TOML with a [tune] table")
+    tune.add_argument("--trials", type=int, required=True, help="trials in the whole search "
+                                                                "(a resumed search counts "
+                                                                "earlier ones)")
+    tune.add_argument("--max-epochs", type=int, help="caps [train] epochs of every trial")
+    tune.add_argument("--output", help="search folder (default: runs/tune-<config name>); an "
+                                       "existing search resumes")
+    tune.add_argument("--json", action="store_true", help="print the trials as one JSON object")
+    tune.set_defaults(handler=_tune)
+
     evaluate = commands.add_parser(
         "evaluate", help="test HR/NDCG@10,20 and MRR of a trained model and of popularity, "
         "full ranking and 100/999 sampled negatives")
@@ -89,6 +102,9 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--version", type=int, help="integer version (default: the next one)")
     export.add_argument("--top-k", type=int, default=10,
                         help="items returned by recommend / update_interest")
+    export.add_argument("--new-item-slots", type=int, default=None,
+                        help="places of the top-k kept for catalogue items without training "
+                             "events (default 1; 0 = none; docs/serving.md)")
     export.add_argument("--xla-update", action="store_true",
                         help="XLA-compile update_interest's numeric core (about half its CPU "
                              "cost; TF Serving on CPU then needs "
@@ -144,8 +160,12 @@ def _export(args: argparse.Namespace) -> int:
 
     if args.top_k < 1:
         raise ValueError(f"--top-k must be >= 1. Received: {args.top_k}")
+    slots = {} if args.new_item_slots is None else {"new_item_slots": args.new_item_slots}
+    if slots and not 0 <= args.new_item_slots <= args.top_k:
+        raise ValueError(f"--new-item-slots must be in [0, --top-k]. Received: "
+                         f"{args.new_item_slots}")
     export_run(args.model, args.base_path, version=args.version, top_k=args.top_k,
-               xla_update=args.xla_update)
+               xla_update=args.xla_update, **slots)
     return 0
 
 
@@ -215,6 +235,16 @@ def _train(args: argparse.Namespace) -> Report:
                     warm_start=args.warm_start)
     return Report(metrics, f"{format_report(metrics)}\nbest epoch {metrics['best_epoch']}; "
                            f"model, metrics and TensorBoard logs in {output}/")
+
+
+def _tune(args: argparse.Namespace) -> Report:
+    from pathlib import Path
+
+    from recsys_tf.tuning.tuner import format_trials, tune
+
+    output = args.output or str(Path("runs") / f"tune-{Path(args.config).stem}")
+    result = tune(args.config, output, trials=args.trials, max_epochs=args.max_epochs)
+    return Report(result, f"{format_trials(result)}\nbest configuration: {output}/best.toml")
 
 
 def _evaluate(args: argparse.Namespace) -> Report:

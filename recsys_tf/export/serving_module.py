@@ -4,7 +4,11 @@ Signatures (named inputs, dict outputs; ``k`` = the export's ``top_k``):
 
 - ``recommend`` (also ``serving_default``): a history -> ``item_ids`` ``[b, k]`` (string),
   ``scores`` ``[b, k]``; the history's items and items outside the target domain are never
-  returned.
+  returned. ``new_item_slots`` of the ``k`` places (the export's setting) are kept for
+  catalogue items without training events
+  (:mod:`~recsys_tf.evaluation.new_item_slots`).
+- ``recommend_with_new_items``: ``recommend`` with ``new_item_slots`` ``[b]`` (int32) per
+  request instead of the export's setting.
 - ``user_embedding``: a history -> ``user_embedding`` ``[b, D]`` (its dot product with
   ``item_embedding`` is the ``recommend`` score, less the transition prior of a model with
   ``use_transitions``, which needs the last item), ``query_embedding`` ``[b, query_dim]``,
@@ -41,6 +45,7 @@ import numpy as np
 import tensorflow as tf
 
 from recsys_tf.data.vocabularies import Vocabularies
+from recsys_tf.evaluation.new_item_slots import merge_new_item_slots
 from recsys_tf.export import request_features as rf
 from recsys_tf.export.catalogue_top_k import top_k_excluding
 from recsys_tf.export.keras_variables import KerasObjects, wrapped_variable, wrapped_variables
@@ -62,6 +67,8 @@ class ServingModule(tf.Module):
             (the BERT sentence encoder) for ``item_embedding_from_tokens``; None = no such
             signature.
         explain_items: history items reported by ``explain``.
+        new_item_slots: places of the top-k kept for catalogue items without training events
+            (``recommend`` and ``update_interest``); 0 = none.
         xla_update: compile the numeric core of ``update_interest`` (LSTM steps, interest
             update, catalogue scores, top-k) with XLA: that core takes about half the time on
             CPU, the whole signature ~30% less. TF Serving runs XLA on CPU only with
@@ -70,7 +77,7 @@ class ServingModule(tf.Module):
 
     def __init__(self, towers: Towers, vocabularies: Vocabularies, *, max_length: int,
                  max_cross_length: int, top_k: int = 10, token_encoder=None,
-                 explain_items: int = 5, xla_update: bool = False):
+                 explain_items: int = 5, new_item_slots: int = 0, xla_update: bool = False):
         super().__init__(name="recsys_tf_serving")
         config = towers.config
         # Keras objects are called, not tracked; the tf.Variables they read are tracked (see
@@ -97,6 +104,15 @@ class ServingModule(tf.Module):
         if self.top_k < 1:
             raise ValueError("The model has no candidate items to recommend.")
         self.candidate_mask = tf.Variable(candidate_mask, trainable=False, name="candidates")
+        if not 0 <= new_item_slots <= self.top_k:
+            raise ValueError(f"`new_item_slots` must be in [0, top_k={self.top_k}]. "
+                             f"Received: {new_item_slots}")
+        self.new_item_slots = int(new_item_slots)
+        new_items = np.zeros_like(candidate_mask)
+        if config.use_item_ids:
+            new_items = candidate_mask & (
+                towers.candidate_model.item_tower.known.numpy() == 0)
+        self.new_items = tf.Variable(new_items, trainable=False, name="new_items")
         item_text = towers.item_text
         if item_text is not None:
             item_text = (wrapped_variable(item_text) if isinstance(item_text, keras.Variable)
@@ -121,16 +137,26 @@ class ServingModule(tf.Module):
     def _user_vectors(self, query, interest):
         return self.keras.score.user_vectors(query, interest)
 
-    def _top_scores(self, user_vectors, excluded_items, last_items=None):
+    def _top_scores(self, user_vectors, excluded_items, last_items=None, new_item_slots=None):
         """``(scores, item indices)`` ``[b, k]`` of the top-k candidates per row, the item
         indices ``excluded_items`` ``[b, width]`` (0 = padding) scored -inf; ``last_items``
-        ``[b]`` (each row's last item) for the transition prior."""
+        ``[b]`` (each row's last item) for the transition prior; ``new_item_slots`` (default:
+        the export's setting) places kept for new items."""
         scores = self.keras.score(user_vectors, self.item_vectors, last_items=last_items,
                                   exclude_non_candidates=True)
-        return top_k_excluding(scores, excluded_items, self.top_k)
+        values, indices = top_k_excluding(scores, excluded_items, self.top_k)
+        if new_item_slots is None:
+            if not self.new_item_slots:
+                return values, indices
+            new_item_slots = self.new_item_slots
+        new_values, new_indices = top_k_excluding(
+            tf.where(self.new_items, scores, NEGATIVE_INFINITY), excluded_items, self.top_k)
+        return merge_new_item_slots(values, indices, tf.gather(self.new_items, indices),
+                                    new_values, new_indices, new_item_slots)
 
-    def _top_k(self, user_vectors, excluded_items, last_items=None):
-        scores, indices = self._top_scores(user_vectors, excluded_items, last_items)
+    def _top_k(self, user_vectors, excluded_items, last_items=None, new_item_slots=None):
+        scores, indices = self._top_scores(user_vectors, excluded_items, last_items,
+                                           new_item_slots)
         return {"item_ids": self.items.token(indices), "scores": scores}
 
     def _pair_scores(self, user_vectors, item_indices, last_items):
@@ -222,6 +248,17 @@ class ServingModule(tf.Module):
         inputs, length, excluded, _, _ = self._history(features)
         query, interest, last_items = self._query_at(inputs, length)
         return self._top_k(self._user_vectors(query, interest), excluded, last_items)
+
+    def recommend_with_new_items(self, features):
+        features = dict(features)
+        slots = tf.cast(features.pop("new_item_slots"), tf.int32)
+        inputs, length, excluded, _, _ = self._history(features)
+        with tf.control_dependencies([tf.debugging.assert_equal(
+                tf.shape(slots), tf.shape(length),
+                message="`new_item_slots` must have one value per history")]):
+            slots = tf.identity(slots)
+        query, interest, last_items = self._query_at(inputs, length)
+        return self._top_k(self._user_vectors(query, interest), excluded, last_items, slots)
 
     def user_embedding(self, features):
         # The recurrent scan gives the state and, from it, the same embedding as the full pass
@@ -396,6 +433,10 @@ class ServingModule(tf.Module):
         explain = {**history, "item_id": tf.TensorSpec([None], tf.string, name="item_id")}
         functions = {
             "recommend": tf.function(self.recommend, input_signature=[history]),
+            "recommend_with_new_items": tf.function(self.recommend_with_new_items,
+                                                    input_signature=[{
+                **history, "new_item_slots": tf.TensorSpec([None], tf.int32,
+                                                           name="new_item_slots")}]),
             "user_embedding": tf.function(self.user_embedding, input_signature=[history]),
             "item_embedding": tf.function(self.item_embedding, input_signature=[
                 tf.TensorSpec([None], tf.string, name="item_ids")]),

@@ -38,6 +38,8 @@ def example_requests(module, vocabularies, *, length: int = 3) -> dict[str, dict
               "last_timestamp": np.array([-1], np.int64), "cross_domain": np.array([False]),
               "exclude_item_ids": items[None, :1]}
     requests = {"recommend": history, "user_embedding": history,
+                "recommend_with_new_items": {**history,
+                                             "new_item_slots": np.array([1], np.int32)},
                 "item_embedding": {"item_ids": items},
                 "update_interest": {k: update[k] for k in module.update_specs()},
                 "explain": {**history, "item_id": np.array([""], object)}}

@@ -17,8 +17,8 @@ from recsys_tf.export import ExportError, check_export, export_run, load_export,
 from recsys_tf.export.exporter import publish_version
 
 REPO = Path(__file__).resolve().parents[2]
-SIGNATURES = {"recommend", "user_embedding", "item_embedding", "item_embedding_from_tokens",
-              "update_interest", "explain"}
+SIGNATURES = {"recommend", "recommend_with_new_items", "user_embedding", "item_embedding",
+              "item_embedding_from_tokens", "update_interest", "explain"}
 
 
 def test_export_writes_an_integer_version_with_warmup_and_manifest(tiny_export):
@@ -26,6 +26,7 @@ def test_export_writes_an_integer_version_with_warmup_and_manifest(tiny_export):
     assert not [p for p in tiny_export.parent.iterdir() if not p.name.isdigit()]
     manifest = check_export(tiny_export)
     assert set(manifest["signatures"]) == SIGNATURES | {"serving_default"}
+    assert manifest["new_item_slots"] == 1  # the shipped exposure setting
     assert manifest["top_k"] == 5 and manifest["state_size"] == sum(
         part["size"] for part in manifest["state_layout"])
     records = tf.data.TFRecordDataset(

@@ -8,6 +8,7 @@ from recsys_tf.evaluation.model_scores import model_scorer
 from recsys_tf.experiment.prepared_data import prepare_data, sentence_encoder
 from recsys_tf.experiment.run_directory import FinishedRun
 from recsys_tf.export.serving_module import ServingModule
+from tests.evaluation.test_new_item_slots import reference_list
 from tests.export.history_requests import requests_for_targets
 
 TOP_K = 5
@@ -263,3 +264,41 @@ def test_the_module_saves_only_the_model_variables_its_signatures_read(served):
     # The candidate tower's text table duplicates the query tower's and is read by none.
     candidate_table = run.model.candidate_model.text_table.table.value
     assert all(v is not candidate_table for v in module.model_variables)
+
+
+def test_recommend_keeps_places_for_items_without_training_events(tiny_run):
+    run = FinishedRun.load(tiny_run)
+    prepared = prepare_data(run.experiment.data, vocabularies=run.vocabularies)
+    tower = run.model.candidate_model.item_tower
+    new = prepared.candidate_mask & (np.arange(prepared.num_items) % 7 == 0)
+    tower.set_known_items(tower.known.numpy() * ~new)
+    module = ServingModule(run.model.towers(), run.vocabularies,
+                           max_length=prepared.sequence.max_length,
+                           max_cross_length=prepared.sequence.max_cross_length, top_k=TOP_K,
+                           new_item_slots=2)
+    np.testing.assert_array_equal(module.new_items.numpy(), new)
+    signatures = module.signatures()
+    count = 30
+    request = requests_for_targets(prepared, count)
+    expected = reference_scores(run, prepared, slice(0, count))
+
+    def served_ids(out):
+        return run.vocabularies.item_id.lookup(out["item_ids"].astype(str).ravel()).reshape(
+            count, -1)
+
+    listed = served_ids(call(signatures["recommend"], request))
+    for row in range(count):
+        assert listed[row].tolist() == reference_list(expected[row], new, 2, TOP_K), row
+    assert (new[listed].sum(axis=1) >= 2).all()
+    for slots in (0, TOP_K):
+        out = call(signatures["recommend_with_new_items"],
+                   {**request, "new_item_slots": np.full(count, slots, np.int32)})
+        ids = served_ids(out)
+        for row in range(count):
+            assert ids[row].tolist() == reference_list(expected[row], new, slots, TOP_K), row
+    with pytest.raises(tf.errors.InvalidArgumentError, match="one value per history"):
+        call(signatures["recommend_with_new_items"],
+             {**request, "new_item_slots": np.ones(3, np.int32)})
+    with pytest.raises(ValueError, match="new_item_slots"):
+        ServingModule(run.model.towers(), run.vocabularies, max_length=5, max_cross_length=5,
+                      top_k=TOP_K, new_item_slots=TOP_K + 1)
