@@ -58,11 +58,15 @@ def _food_kitchen() -> Suite:
 
 
 def _cold_start() -> Suite:
-    from benchmarks.suites.cold_start import cold_start_table, run_cold_start_benchmark
+    from benchmarks.suites.cold_start import (
+        cold_start_plots,
+        cold_start_table,
+        run_cold_start_benchmark,
+    )
 
     return Suite(lambda args, log: run_cold_start_benchmark(
         work_dir=args.work_dir, seeds=args.seeds, config=args.config, epochs=args.epochs,
-        log=log), cold_start_table)
+        log=log), cold_start_table, cold_start_plots)
 
 
 def _drift() -> Suite:

@@ -4,9 +4,16 @@ A seeded 10% of the Beauty catalogue is held out of training entirely: their eve
 from the training sequences (as inputs and as targets) and they are not candidates while the
 model trains (they do not exist yet). At test time every item is a candidate again; the report
 covers the test targets whose item is held out — reachable only through the item tower's text
-path, since their id embeddings never trained. Ours is compared with most-popular (which scores
-them 0: ID-only models cannot rank an unseen item) and with a text-only baseline (cosine of the
+path and the text→id mapper fitted after training (recsys_tf/training/text_to_id_fit.py), since
+their id embeddings never trained. Ours is compared with most-popular (which scores them 0:
+ID-only models cannot rank an unseen item) and with a text-only baseline (cosine of the
 candidate's title embedding with the mean of the user's last three items').
+
+The exposure setting: with ``k`` of the top 10 kept for items without training events
+(:mod:`recsys_tf.evaluation.new_item_slots`), the curve of cold HR@10 against warm NDCG@10 for
+``k`` = 0..4, on validation and test, and the shipped ``k``: the most whose mean validation warm
+NDCG@10 costs at most :data:`WARM_COST_BUDGET`. The item side without the mapper (zeroed after
+training) is measured on the same runs.
 """
 
 from __future__ import annotations
@@ -18,14 +25,16 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.suites.seeded_runs import benchmark_experiment, trained_model
-from recsys_tf.baselines.feature_logistic_regression import FeatureLogisticRegression
 from recsys_tf.baselines.recent_text import recent_text_scorer
 from recsys_tf.data.examples import training_examples
-from recsys_tf.evaluation.full_ranking import compute_ranks, popularity_scores
+from recsys_tf.evaluation.full_ranking import popularity_scores
+from recsys_tf.evaluation.new_item_slots import new_item_slot_ranks
 from recsys_tf.evaluation.ranking_metrics import ranking_metrics
 from recsys_tf.experiment.prepared_data import PreparedData, training_statistics
 
 HELD_OUT_FRACTION = 0.1
+SLOTS = (0, 1, 2, 3, 4)  # places of the top 10 kept for new items
+WARM_COST_BUDGET = 0.03  # the stated exposure budget: at most 3% of warm NDCG@10
 
 
 def hold_out_items(prepared: PreparedData, *, fraction: float = HELD_OUT_FRACTION,
@@ -59,52 +68,148 @@ def run_cold_start_benchmark(*, work_dir: str | Path, seeds: int = 1,
     experiment = benchmark_experiment(config, "beauty", epochs)
     prepared = prepare_data(experiment.data)
     view, held_out = hold_out_items(prepared)
-    cold_rows = held_out[prepared.test["target"]]
+    new_items = prepared.candidate_mask & ~view.known_items
+    splits = {"valid": (prepared.valid, prepared.valid_history),
+              "test": (prepared.test, prepared.test_history)}
+    cold = {name: held_out[examples["target"]] for name, (examples, _) in splits.items()}
     log(f"cold-start: {int(held_out.sum())} of {int(prepared.candidate_mask.sum())} items held "
-        f"out; {int(cold_rows.sum())} of {len(cold_rows)} test targets are held-out items")
+        f"out; {int(cold['test'].sum())} of {len(cold['test'])} test targets are held-out items")
 
-    def cold_metrics(score_fn) -> dict:
-        ranks = compute_ranks(score_fn, prepared.test, candidate_mask=prepared.candidate_mask,
-                              history=prepared.test_history)
-        return {"cold": ranking_metrics(ranks[cold_rows], (10, 20)),
-                "warm": ranking_metrics(ranks[~cold_rows], (10, 20))}
+    def split_metrics(ranks: np.ndarray, split: str) -> dict:
+        return {"cold": ranking_metrics(ranks[cold[split]], (10,)),
+                "warm": ranking_metrics(ranks[~cold[split]], (10,))}
+
+    def budgets(score_fn, split: str, slots=SLOTS) -> dict[int, dict]:
+        examples, history = splits[split]
+        ranks = new_item_slot_ranks(score_fn, examples, candidate_mask=prepared.candidate_mask,
+                                    new_items=new_items, slots=slots, history=history)
+        return {s: split_metrics(r, split) for s, r in ranks.items()}
 
     title_similarity = recent_text_scorer(prepared.item_text)
-    rows = {"popularity": cold_metrics(popularity_scores(view.popularity)),
-            "text similarity (last 3 items)": cold_metrics(title_similarity)}
-    ours, fused = [], []
+    rows = {"popularity": budgets(popularity_scores(view.popularity), "test", (0,))[0],
+            "text similarity (last 3 items)": budgets(title_similarity, "test", (0,))[0]}
+    runs = []
     for seed in range(seeds):
         run_dir = Path(work_dir) / "runs" / f"cold-start-seed{seed}"
         run, model = trained_model(experiment.replace(train={"seed": seed}), run_dir, view)
-        ours.append({**cold_metrics(model_scorer(model)), "best_epoch": run["best_epoch"],
-                     "epochs": len(run["history"])})
-        # The S0 §4.1 logistic regression over our score and the title similarity, fitted
-        # on validation pairs: a calibrated way to let text-only candidates compete.
-        fusion = FeatureLogisticRegression({"ours": model_scorer(model),
-                                            "title similarity": title_similarity}).fit(
-            prepared.valid, prepared.valid_history, prepared.candidate_mask)
-        fused.append({**cold_metrics(fusion.scorer()), "coefficients": fusion.coefficients})
-        for label, row in (("ours", ours[-1]), ("ours + title similarity", fused[-1])):
-            log(f"  {label} (seed {seed}): cold HR@10 {row['cold']['hr@10']:.4f}, "
-                f"NDCG@10 {row['cold']['ndcg@10']:.4f}")
-    for seed, row in enumerate(ours):
-        rows[f"ours (seed {seed})"] = row
-    for seed, row in enumerate(fused):
-        rows[f"ours + title similarity, LR on validation (seed {seed})"] = row
-    return {"benchmark": "cold-start", "config": experiment.to_dict(),
-            "held_out_items": int(held_out.sum()), "cold_test_targets": int(cold_rows.sum()),
-            "test_targets": int(len(cold_rows)), "rows": rows,
+        scorer = model_scorer(model)
+        curve = {split: budgets(scorer, split) for split in splits}
+        # The item side without its text→id mapper (the behaviour tower keeps the mapped rows).
+        tower = model.candidate_model.item_tower
+        kernel, bias = tower.text_to_id_kernel.numpy(), tower.text_to_id_bias.numpy()
+        tower.set_text_to_id(np.zeros_like(kernel), np.zeros_like(bias))
+        without_mapper = budgets(scorer, "test")
+        tower.set_text_to_id(kernel, bias)
+        runs.append({"curve": curve, "without_mapper": without_mapper,
+                     "best_epoch": run["best_epoch"], "epochs": len(run["history"]),
+                     "text_to_id": run.get("text_to_id")})
+        for slots in SLOTS:
+            test = curve["test"][slots]
+            log(f"  seed {seed}, {slots} new-item places: cold HR@10 "
+                f"{test['cold']['hr@10']:.4f}, warm NDCG@10 {test['warm']['ndcg@10']:.4f}")
+    curve = {split: {slots: _spread_metrics([r["curve"][split][slots] for r in runs])
+                     for slots in SLOTS} for split in splits}
+    without_mapper = {slots: _spread_metrics([r["without_mapper"][slots] for r in runs])
+                      for slots in SLOTS}
+    chosen = choose_slots(curve["valid"])
+    log(f"cold-start: {chosen} place(s) keep validation warm NDCG@10 within the "
+        f"{WARM_COST_BUDGET:.0%} budget")
+    return {"benchmark": "cold-start", "config": experiment.to_dict(), "seeds": seeds,
+            "held_out_items": int(held_out.sum()), "cold_test_targets": int(cold["test"].sum()),
+            "test_targets": int(len(cold["test"])), "warm_cost_budget": WARM_COST_BUDGET,
+            "chosen_slots": chosen, "rows": rows, "curve": curve,
+            "without_mapper": without_mapper, "runs": runs,
             "seconds": round(time.perf_counter() - started, 1),
             "date": time.strftime("%Y-%m-%d")}
 
 
+def choose_slots(valid_curve: dict[int, dict]) -> int:
+    """The most places for new items whose mean validation warm NDCG@10 stays within
+    :data:`WARM_COST_BUDGET` of no places (the budget is stated, not fitted)."""
+    base = valid_curve[0]["warm"]["ndcg@10"]["mean"]
+    within = [slots for slots, row in valid_curve.items()
+              if row["warm"]["ndcg@10"]["mean"] >= (1 - WARM_COST_BUDGET) * base]
+    return max(within)
+
+
+def _spread_metrics(rows: list[dict]) -> dict:
+    """``{part: {metric: {"mean", "std"}}}`` over seeds."""
+    return {part: {metric: {"mean": float(np.mean([r[part][metric] for r in rows])),
+                            "std": float(np.std([r[part][metric] for r in rows]))}
+                   for metric in ("hr@10", "ndcg@10")} for part in ("cold", "warm")}
+
+
 def cold_start_table(result: dict) -> str:
+    seeds = result.get("seeds", 1)
     lines = [f"held-out items: {result['held_out_items']}; test targets on them: "
              f"{result['cold_test_targets']} of {result['test_targets']} (full ranking over "
-             "all items, history masked)", "",
-             "| model | cold HR@10 | cold NDCG@10 | warm HR@10 | warm NDCG@10 |",
-             "|---|---:|---:|---:|---:|"]
+             f"all items, history masked; ours: mean ± std over {seeds} seed(s)). "
+             "*k places* = k of the top 10 kept for items without training events "
+             "(recsys_tf/evaluation/new_item_slots.py).", "",
+             "| model | cold HR@10 | cold NDCG@10 | warm HR@10 | warm NDCG@10 | "
+             "warm NDCG@10 cost |", "|---|---:|---:|---:|---:|---:|"]
     for label, row in result["rows"].items():
         lines.append(f"| {label} | {row['cold']['hr@10']:.4f} | {row['cold']['ndcg@10']:.4f} | "
-                     f"{row['warm']['hr@10']:.4f} | {row['warm']['ndcg@10']:.4f} |")
+                     f"{row['warm']['hr@10']:.4f} | {row['warm']['ndcg@10']:.4f} | |")
+
+    def spread(value: dict) -> str:
+        return f"{value['mean']:.4f} ± {value['std']:.4f}"
+
+    for label, curve in (("ours", result["curve"]["test"]),
+                         ("ours, item side without the text→id mapper",
+                          result["without_mapper"])):
+        base = _first(curve)["warm"]["ndcg@10"]["mean"]
+        for slots, row in curve.items():
+            mark = " (shipped)" if int(slots) == result["chosen_slots"] and label == "ours" else ""
+            cost = 1 - row["warm"]["ndcg@10"]["mean"] / base
+            lines.append(f"| {label}, {slots} places{mark} | {spread(row['cold']['hr@10'])} | "
+                         f"{spread(row['cold']['ndcg@10'])} | {spread(row['warm']['hr@10'])} | "
+                         f"{spread(row['warm']['ndcg@10'])} | {cost:.1%} |")
+    valid = result["curve"]["valid"]
+    valid_base = _first(valid)["warm"]["ndcg@10"]["mean"]
+    lines += ["", f"Chosen on validation: **{result['chosen_slots']} place(s)**, the most whose "
+              f"mean validation warm NDCG@10 costs ≤ {result['warm_cost_budget']:.0%} "
+              "(validation cost by places: " + ", ".join(
+                  f"{slots}: {1 - row['warm']['ndcg@10']['mean'] / valid_base:.1%}"
+                  for slots, row in valid.items()) + ")."]
     return "\n".join(lines)
+
+
+def _first(curve: dict) -> dict:
+    return next(iter(curve.values()))
+
+
+def cold_start_plots(result: dict) -> dict:
+    """Cold HR@10 against warm NDCG@10 (test) as the places for new items grow."""
+    def draw(path: Path) -> None:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        figure, axis = plt.subplots(figsize=(6, 4))
+        for label, curve in (("ours", result["curve"]["test"]),
+                             ("item side without text→id mapper", result["without_mapper"])):
+            warm = [row["warm"]["ndcg@10"]["mean"] for row in curve.values()]
+            cold_hr = [row["cold"]["hr@10"]["mean"] for row in curve.values()]
+            axis.errorbar(warm, cold_hr,
+                          xerr=[row["warm"]["ndcg@10"]["std"] for row in curve.values()],
+                          yerr=[row["cold"]["hr@10"]["std"] for row in curve.values()],
+                          marker="o", label=label, capsize=2)
+            for slots, x, y in zip(curve, warm, cold_hr, strict=True):
+                axis.annotate(str(slots), (x, y), textcoords="offset points", xytext=(4, 4),
+                              fontsize=8)
+        text = result["rows"]["text similarity (last 3 items)"]
+        axis.scatter([text["warm"]["ndcg@10"]], [text["cold"]["hr@10"]], marker="x",
+                     color="black", label="title similarity")
+        base = _first(result["curve"]["test"])["warm"]["ndcg@10"]["mean"]
+        axis.axvline((1 - result["warm_cost_budget"]) * base, color="grey", linestyle=":",
+                     label=f"{result['warm_cost_budget']:.0%} warm cost")
+        axis.set(xlabel="warm NDCG@10 (test)", ylabel="cold HR@10 (test)",
+                 title="new-item places: cold gain vs warm cost (labels: places)")
+        axis.legend(fontsize=8)
+        figure.tight_layout()
+        figure.savefig(path, dpi=100)
+        plt.close(figure)
+
+    return {"trade-off": draw}
