@@ -5,7 +5,7 @@ Example (appended to any experiment file, or alone with ``base``)::
     [tune]
     base = "ml-100k"              # optional: the experiment searched (a file or built-in name);
                                   # default: this file's own [data], [model], [train]
-    algorithm = "bayesian"        # or "random"
+    algorithm = "random"          # or "bayesian" (needs scikit-learn)
     seed = 0
 
     [tune.model]
@@ -74,7 +74,7 @@ class TuneConfig:
     """The search: its dimensions, algorithm and seed."""
 
     dimensions: tuple[Dimension, ...]
-    algorithm: str = "bayesian"
+    algorithm: str = "random"
     seed: int = 0
     base: str | None = None
 
@@ -100,7 +100,7 @@ class TuneConfig:
         if unknown:
             raise ValueError(f"{source}: unknown keys {sorted(unknown)}; a search space goes in "
                              "[tune.model] and [tune.train]")
-        algorithm = table.get("algorithm", "bayesian")
+        algorithm = table.get("algorithm", "random")
         if algorithm not in ALGORITHMS:
             raise ValueError(f"{source} algorithm must be one of {ALGORITHMS}. "
                              f"Received: {algorithm!r}")

@@ -61,8 +61,12 @@ def _oracle(search: TuneConfig, trials: int):
     if search.algorithm == "random":
         return keras_tuner.oracles.RandomSearchOracle(
             objective=objective, max_trials=trials, hyperparameters=hp, seed=search.seed)
-    return keras_tuner.oracles.BayesianOptimizationOracle(
-        objective=objective, max_trials=trials, hyperparameters=hp, seed=search.seed)
+    try:
+        return keras_tuner.oracles.BayesianOptimizationOracle(
+            objective=objective, max_trials=trials, hyperparameters=hp, seed=search.seed)
+    except ImportError:
+        raise ValueError('[tune] algorithm = "bayesian" needs scikit-learn (pip install '
+                         'scikit-learn); "random" needs nothing more') from None
 
 
 def tune(config: str | Path, output: str | Path, *, trials: int,
