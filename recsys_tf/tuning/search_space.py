@@ -56,6 +56,16 @@ class Dimension:
     def name(self) -> str:
         return f"{self.section}.{self.key}"
 
+    def cast(self, value):
+        """A trial's value as the config expects it (KerasTuner hands back a choice of booleans
+        as 0/1 and ranges as NumPy scalars)."""
+        if self.values:
+            return type(self.values[0])(value)
+        if isinstance(self.low, int) and isinstance(self.high, int) and (
+                self.step is None or isinstance(self.step, int)):
+            return int(value)
+        return float(value)
+
     def add_to(self, hp) -> None:
         """Declares this dimension on a KerasTuner ``HyperParameters``."""
         if self.values:
@@ -88,10 +98,11 @@ class TuneConfig:
 
     def apply(self, experiment: ExperimentConfig, values: dict[str, Any]) -> ExperimentConfig:
         """``experiment`` with a trial's values (``{"model.dropout": 0.3, ...}``) set."""
+        dimensions = {dimension.name: dimension for dimension in self.dimensions}
         changes: dict[str, dict] = {}
         for name, value in values.items():
             section, key = name.split(".", 1)
-            changes.setdefault(section, {})[key] = value
+            changes.setdefault(section, {})[key] = dimensions[name].cast(value)
         return experiment.replace(**changes)
 
     @classmethod

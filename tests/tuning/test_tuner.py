@@ -12,7 +12,8 @@ from recsys_tf.tuning.tuner import tune
 from tests.training.tiny_experiment import tiny_experiment
 
 SPACE = {"algorithm": "random", "seed": 3,
-         "model": {"embedding_dim": [8, 16], "dropout": {"min": 0.0, "max": 0.3, "step": 0.1}},
+         "model": {"embedding_dim": [8, 16], "dropout": {"min": 0.0, "max": 0.3, "step": 0.1},
+                   "use_time_features": [True, False]},
          "train": {"learning_rate": {"min": 0.001, "max": 0.01, "sampling": "log"}}}
 
 
@@ -37,6 +38,7 @@ def test_a_search_writes_trials_and_a_best_config_that_trains(search_file, tmp_p
         assert metrics["experiment"]["model"]["embedding_dim"] == row["values"][
             "model.embedding_dim"]
         assert 0.001 <= metrics["experiment"]["train"]["learning_rate"] <= 0.01
+        assert metrics["experiment"]["model"]["use_time_features"] in (True, False)
     best = ExperimentConfig.load(output / "best.toml")
     assert best.model["embedding_dim"] == result["best"]["values"]["model.embedding_dim"]
     assert best.train.learning_rate == pytest.approx(
@@ -44,6 +46,7 @@ def test_a_search_writes_trials_and_a_best_config_that_trains(search_file, tmp_p
     assert "tune" not in tomllib.loads((output / "best.toml").read_text())
     table = (output / "trials.md").read_text()
     assert table.count("\n| ") == 4 and "model.embedding_dim" in table
+    assert all(row["status"] == "COMPLETED" for row in result["trials"])
 
 
 def test_a_killed_search_resumes_and_reruns_only_the_interrupted_trial(search_file, tmp_path,
