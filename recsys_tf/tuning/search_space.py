@@ -96,13 +96,17 @@ class TuneConfig:
             dimension.add_to(hp)
         return hp
 
+    def typed(self, values: dict[str, Any]) -> dict[str, Any]:
+        """A trial's values (``{"model.dropout": 0.3, ...}``) in the config's types, in the
+        order of the search space."""
+        return {d.name: d.cast(values[d.name]) for d in self.dimensions if d.name in values}
+
     def apply(self, experiment: ExperimentConfig, values: dict[str, Any]) -> ExperimentConfig:
-        """``experiment`` with a trial's values (``{"model.dropout": 0.3, ...}``) set."""
-        dimensions = {dimension.name: dimension for dimension in self.dimensions}
+        """``experiment`` with a trial's values set."""
         changes: dict[str, dict] = {}
-        for name, value in values.items():
+        for name, value in self.typed(values).items():
             section, key = name.split(".", 1)
-            changes.setdefault(section, {})[key] = dimensions[name].cast(value)
+            changes.setdefault(section, {})[key] = value
         return experiment.replace(**changes)
 
     @classmethod

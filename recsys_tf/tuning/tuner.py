@@ -98,7 +98,7 @@ def tune(config: str | Path, output: str | Path, *, trials: int,
         except ValueError as error:  # e.g. a combination the model refuses
             raise keras_tuner.errors.FailedTrialError(str(error)) from None
         started = time.perf_counter()
-        log(f"trial {trial_id}: {_format_values(values)}")
+        log(f"trial {trial_id}: {_format_values(search.typed(values))}")
         metrics = train(trial_experiment, output / "trials" / trial_id, prepared=prepared,
                         verbose=0, log=lambda line: None)
         score = float(metrics["valid"]["model"]["ndcg@10"])
@@ -139,8 +139,7 @@ def trials_table(oracle, search: TuneConfig, records: dict, output: Path) -> dic
                  if trial.metrics.exists(OBJECTIVE) else None)
         record = records.get(trial_id) or _recorded_run(output / "trials" / trial_id)
         rows.append({"trial": trial_id, "status": str(trial.status),
-                     "values": {d.name: trial.hyperparameters.values.get(d.name)
-                                for d in search.dimensions},
+                     "values": search.typed(trial.hyperparameters.values),
                      "valid_ndcg@10": None if score is None else float(score), **record})
     rows.sort(key=lambda row: -1.0 if row["valid_ndcg@10"] is None else -row["valid_ndcg@10"])
     finished = [row for row in rows if row["valid_ndcg@10"] is not None]
