@@ -71,19 +71,21 @@ def _cross_domain(result: dict) -> tuple[str, str]:
 
 def _cold_start(result: dict) -> tuple[str, str]:
     rows = result["rows"]
-    curve = result["curve"]["test"]
+    weight = float(result["chosen_title_weight"])
+    curve = next(c for key, c in result["curve"]["test"].items() if float(key) == weight)
     shipped, none = curve[str(result["chosen_slots"])], curve["0"]
     cost = 1 - shipped["warm"]["ndcg@10"]["mean"] / none["warm"]["ndcg@10"]["mean"]
     text = rows["text similarity (last 3 items)"]["cold"]["hr@10"]
-    return (f"HR@10 on never-seen items {_mean_std(shipped['cold']['hr@10'])} with "
-            f"{result['chosen_slots']} of 10 places kept for them ({cost:.1%} warm NDCG@10 "
-            f"cost; {_mean_std(none['cold']['hr@10'])} without; "
+    return (f"HR@10 on never-seen items {_over_seeds(shipped['cold']['hr@10'])} with "
+            f"{result['chosen_slots']} of 10 places kept for them, ranked with title weight "
+            f"{weight:g} ({cost:.1%} warm NDCG@10 "
+            f"cost; {_over_seeds(none['cold']['hr@10'])} without; "
             f"{result['config']['train']['epochs']}-epoch cap)",
             f"title similarity {text:.4f}; popularity "
             f"{rows['popularity']['cold']['hr@10']:.4f}")
 
 
-def _mean_std(value: dict) -> str:
+def _over_seeds(value: dict) -> str:
     return f"{value['mean']:.4f} ± {value['std']:.4f}"
 
 

@@ -5,9 +5,13 @@ An item that never occurred in training reaches a user only through its text (th
 text→id mapper and text path), and warm items with trained ids outscore it almost always. A
 stated exposure budget gives new items ``slots`` of the ``k`` places: if fewer than ``slots``
 new items made the list on their score, the lowest-scored warm items leave it and the best
-remaining new items (by the same score) take their places, at the end of the list. A list that
-already holds ``slots`` new items is unchanged, so a list holds *at least* ``min(slots, new
-items left)`` new items — exactly that many when no new item scored into it by itself.
+other new items take their places, at the end of the list. New items are ranked for those
+places by :func:`new_item_scores`: the model's score plus ``title_weight`` times the cosine of
+their title with the user's last item's (a new item is most often a variant or a companion of
+what the user just took; ``recsys-tf bench cold-start`` chooses the weight on validation). A
+list that already holds ``slots`` new items is unchanged, so a list holds *at least*
+``min(slots, new items left)`` new items — exactly that many when no new item scored into it by
+itself.
 
 :func:`merge_new_item_slots` is the one implementation: the serving signatures call it on the
 catalogue's top-k, and :func:`new_item_slot_ranks` measures it offline (the warm cost and the
@@ -36,6 +40,19 @@ from recsys_tf.data.history_mask import HistoryMask
 # cost on warm targets stays within a 3% NDCG@10 budget in `recsys-tf bench cold-start`
 # (benchmarks/results/cold-start.md); a catalogue without new items is unaffected.
 DEFAULT_SLOTS = 1
+# The weight of the last item's title similarity when ranking new items for those places,
+# chosen on validation in the same benchmark.
+DEFAULT_TITLE_WEIGHT = 8.0
+
+
+def new_item_scores(scores, item_text, last_items, title_weight):
+    """``scores`` ``[b, n]`` plus ``title_weight`` times the cosine of every item's text
+    (``item_text`` ``[n, d]``, unit rows) with the text of each row's last item
+    (``last_items`` ``[b]``): how :func:`merge_new_item_slots`' new items are ranked."""
+    scores = tf.convert_to_tensor(scores)
+    item_text = tf.cast(item_text, scores.dtype)
+    similarity = tf.matmul(tf.gather(item_text, last_items), item_text, transpose_b=True)
+    return scores + tf.cast(title_weight, scores.dtype) * similarity
 
 
 def merge_new_item_slots(top_values, top_indices, top_is_new, new_values, new_indices,
@@ -47,7 +64,8 @@ def merge_new_item_slots(top_values, top_indices, top_is_new, new_values, new_in
             (``-inf`` = fewer allowed items than ``k``).
         top_is_new: ``[b, k]`` booleans: which of them are new items.
         new_values, new_indices: ``[b, k]`` the best ``k`` allowed *new* items per row, sorted
-            by the same score (``-inf`` = fewer new items).
+            by their new-item score (:func:`new_item_scores`; ``-inf`` = fewer new items). An
+            added item's value in the result is that score.
         slots: places reserved for new items, a scalar or ``[b]`` (clipped to ``[0, k]``).
     """
     top_values = tf.convert_to_tensor(top_values)
@@ -57,19 +75,18 @@ def merge_new_item_slots(top_values, top_indices, top_is_new, new_values, new_in
     slots = tf.clip_by_value(tf.cast(slots, tf.int32), 0, k)
     slots = tf.broadcast_to(slots, tf.shape(top_values)[:1])[:, tf.newaxis]
     top_is_new = tf.cast(top_is_new, tf.bool) & (top_values > negative_infinity)
-    # The new items already in the list are the first `present` of the new items' own top-k.
     present = tf.reduce_sum(tf.cast(top_is_new, tf.int32), axis=1, keepdims=True)
-    available = tf.reduce_sum(tf.cast(new_values > negative_infinity, tf.int32), axis=1,
-                              keepdims=True)
-    needed = tf.maximum(0, tf.minimum(slots, available) - present)
+    # The candidates for the places: the best new items not already in the list.
+    in_list = tf.reduce_any(tf.cast(new_indices, tf.int64)[:, :, tf.newaxis]
+                            == tf.cast(top_indices, tf.int64)[:, tf.newaxis, :], axis=2)
+    fresh = ~in_list & (new_values > negative_infinity)
+    available = tf.reduce_sum(tf.cast(fresh, tf.int32), axis=1, keepdims=True)
+    needed = tf.maximum(0, tf.minimum(slots - present, available))
     is_warm = ~top_is_new & (top_values > negative_infinity)
     warm_from_end = tf.cumsum(tf.cast(is_warm, tf.int32), axis=1, reverse=True)
     dropped = is_warm & (warm_from_end <= needed)
+    added = fresh & (tf.cumsum(tf.cast(fresh, tf.int32), axis=1) <= needed)
     position = tf.range(k)[tf.newaxis, :]
-    added = (position >= present) & (position < present + needed)
-    # (With tied scores the two top-k lists may break ties apart: never add an item twice.)
-    added &= ~tf.reduce_any(tf.cast(new_indices, tf.int64)[:, :, tf.newaxis]
-                            == tf.cast(top_indices, tf.int64)[:, tf.newaxis, :], axis=2)
     # The reserved places go to the end of the list: rank the joined list by score, with the
     # added new items below every kept item.
     kept_values = tf.where(dropped, negative_infinity, top_values)
@@ -85,18 +102,24 @@ def merge_new_item_slots(top_values, top_indices, top_is_new, new_values, new_in
 
 def new_item_slot_ranks(score_fn, examples: dict[str, np.ndarray], *, candidate_mask: np.ndarray,
                         new_items: np.ndarray, slots: Sequence[int],
+                        item_text: np.ndarray | None = None,
+                        title_weights: Sequence[float] = (0.0,),
                         history: HistoryMask | None = None, k: int = 10,
-                        batch_size: int = 1024) -> dict[int, np.ndarray]:
-    """``{s: ranks}`` for each budget ``s`` in ``slots``: 0-based positions of the targets in
-    the served top-``k`` lists with ``s`` places for ``new_items`` (``[num_items]`` booleans),
-    ``k`` where the target is not in its list (one scoring pass for all budgets).
-    :func:`~recsys_tf.evaluation.ranking_metrics.ranking_metrics` of them gives HR@c and
+                        batch_size: int = 1024) -> dict[tuple[int, float], np.ndarray]:
+    """``{(s, w): ranks}`` for each budget ``s`` in ``slots`` and title weight ``w`` in
+    ``title_weights`` (with ``item_text``): 0-based positions of the targets in the served
+    top-``k`` lists with ``s`` places for ``new_items`` (``[num_items]`` booleans) ranked by
+    :func:`new_item_scores`, ``k`` where the target is not in its list (one scoring pass for
+    all). :func:`~recsys_tf.evaluation.ranking_metrics.ranking_metrics` of them gives HR@c and
     NDCG@c for ``c <= k`` (not MRR). History and non-candidates are excluded as in
     :func:`~recsys_tf.evaluation.full_ranking.compute_ranks`."""
     count = len(examples["target"])
     num_items = len(candidate_mask)
     new_items = np.asarray(new_items, bool) & np.asarray(candidate_mask, bool)
-    ranks = {int(s): np.full(count, k, np.int64) for s in slots}
+    if item_text is None and any(title_weights):
+        raise ValueError("`title_weights` other than 0 need `item_text`.")
+    ranks = {(int(s), float(w)): np.full(count, k, np.int64)
+             for s in slots for w in title_weights}
     for start in range(0, count, batch_size):
         rows = slice(start, min(start + batch_size, count))
         batch = {name: values[rows] for name, values in examples.items()}
@@ -106,11 +129,17 @@ def new_item_slot_ranks(score_fn, examples: dict[str, np.ndarray], *, candidate_
             excluded |= history.dense(rows, num_items)
         scores[excluded] = -np.inf
         top = tf.math.top_k(scores, k=k)
-        new = tf.math.top_k(np.where(new_items, scores, -np.inf), k=k)
         top_is_new = tf.gather(new_items, top.indices)
-        for budget, budget_ranks in ranks.items():
-            _, lists = merge_new_item_slots(top.values, top.indices, top_is_new, new.values,
-                                            new.indices, budget)
-            hit = lists.numpy() == batch["target"][:, None]
-            budget_ranks[rows] = np.where(hit.any(axis=1), hit.argmax(axis=1), k)
+        last_items = np.take_along_axis(
+            batch["item_ids"], np.maximum(batch["history_length"] - 1, 0)[:, None], 1)[:, 0]
+        for weight in title_weights:
+            ranked = (scores if not weight else
+                      new_item_scores(scores, item_text, last_items, weight).numpy())
+            new = tf.math.top_k(np.where(new_items & ~excluded, ranked, -np.inf), k=k)
+            for budget in slots:
+                _, lists = merge_new_item_slots(top.values, top.indices, top_is_new,
+                                                new.values, new.indices, budget)
+                hit = lists.numpy() == batch["target"][:, None]
+                ranks[int(budget), float(weight)][rows] = np.where(hit.any(axis=1),
+                                                                   hit.argmax(axis=1), k)
     return ranks

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import tensorflow as tf
 
-from recsys_tf.evaluation.new_item_slots import DEFAULT_SLOTS as DEFAULT_NEW_ITEM_SLOTS
+from recsys_tf.evaluation.new_item_slots import DEFAULT_SLOTS, DEFAULT_TITLE_WEIGHT
 from recsys_tf.export.export_manifest import ExportError, write_manifest
 from recsys_tf.export.restore_check import unrestored_variables
 from recsys_tf.export.serving_module import ServingModule
@@ -107,10 +107,12 @@ def _running(pid: int) -> bool:
 
 def export_run(run_dir: str | Path, base_path: str | Path, *, version: int | None = None,
                top_k: int = 10, model_name: str = "recsys", xla_update: bool = False,
-               new_item_slots: int = DEFAULT_NEW_ITEM_SLOTS, log=print) -> Path:
+               new_item_slots: int = DEFAULT_SLOTS,
+               new_item_title_weight: float = DEFAULT_TITLE_WEIGHT, log=print) -> Path:
     """Exports the finished run ``run_dir`` as version ``version`` (default: the next one),
     ``recommend`` keeping ``new_item_slots`` of its ``top_k`` places for catalogue items
-    without training events (:mod:`~recsys_tf.evaluation.new_item_slots`).
+    without training events, ranked for them with ``new_item_title_weight``
+    (:mod:`~recsys_tf.evaluation.new_item_slots`).
 
     Raises:
         ValueError: ``run_dir`` is not a finished run, or the version already exists (versions
@@ -140,6 +142,7 @@ def export_run(run_dir: str | Path, base_path: str | Path, *, version: int | Non
     module = ServingModule(run.model.towers(), run.vocabularies, max_length=data.max_length,
                            max_cross_length=data.max_cross_length, top_k=top_k,
                            token_encoder=encoder, new_item_slots=min(new_item_slots, top_k),
+                           new_item_title_weight=new_item_title_weight,
                            xla_update=xla_update)
     temporary = base / f"{TEMPORARY_PREFIX}{version}-{os.getpid()}"
     shutil.rmtree(temporary, ignore_errors=True)
@@ -210,6 +213,7 @@ def _manifest(module: ServingModule, signatures: dict, run, version: int, top_k:
             "tensorflow": tf.__version__, "run": str(run.directory.resolve()),
             "top_k": module.top_k, "requested_top_k": top_k, "xla_update": module.xla_update,
             "new_item_slots": module.new_item_slots,
+            "new_item_title_weight": module.new_item_title_weight,
             "new_items": int(module.new_items.numpy().sum()),
             "max_length": module.max_length, "max_cross_length": module.max_cross_length,
             "state_size": module.state.size, "state_layout": module.state.layout(),

@@ -5,8 +5,8 @@ Signatures (named inputs, dict outputs; ``k`` = the export's ``top_k``):
 - ``recommend`` (also ``serving_default``): a history -> ``item_ids`` ``[b, k]`` (string),
   ``scores`` ``[b, k]``; the history's items and items outside the target domain are never
   returned. ``new_item_slots`` of the ``k`` places (the export's setting) are kept for
-  catalogue items without training events
-  (:mod:`~recsys_tf.evaluation.new_item_slots`).
+  catalogue items without training events, ranked for them with the last item's title
+  similarity (:mod:`~recsys_tf.evaluation.new_item_slots`).
 - ``recommend_with_new_items``: ``recommend`` with ``new_item_slots`` ``[b]`` (int32) per
   request instead of the export's setting.
 - ``user_embedding``: a history -> ``user_embedding`` ``[b, D]`` (its dot product with
@@ -45,7 +45,11 @@ import numpy as np
 import tensorflow as tf
 
 from recsys_tf.data.vocabularies import Vocabularies
-from recsys_tf.evaluation.new_item_slots import merge_new_item_slots
+from recsys_tf.evaluation.new_item_slots import (
+    DEFAULT_TITLE_WEIGHT,
+    merge_new_item_slots,
+    new_item_scores,
+)
 from recsys_tf.export import request_features as rf
 from recsys_tf.export.catalogue_top_k import top_k_excluding
 from recsys_tf.export.keras_variables import KerasObjects, wrapped_variable, wrapped_variables
@@ -69,6 +73,8 @@ class ServingModule(tf.Module):
         explain_items: history items reported by ``explain``.
         new_item_slots: places of the top-k kept for catalogue items without training events
             (``recommend`` and ``update_interest``); 0 = none.
+        new_item_title_weight: weight of the last item's title cosine when ranking new items
+            for those places (:func:`~recsys_tf.evaluation.new_item_slots.new_item_scores`).
         xla_update: compile the numeric core of ``update_interest`` (LSTM steps, interest
             update, catalogue scores, top-k) with XLA: that core takes about half the time on
             CPU, the whole signature ~30% less. TF Serving runs XLA on CPU only with
@@ -77,7 +83,8 @@ class ServingModule(tf.Module):
 
     def __init__(self, towers: Towers, vocabularies: Vocabularies, *, max_length: int,
                  max_cross_length: int, top_k: int = 10, token_encoder=None,
-                 explain_items: int = 5, new_item_slots: int = 0, xla_update: bool = False):
+                 explain_items: int = 5, new_item_slots: int = 0,
+                 new_item_title_weight: float = DEFAULT_TITLE_WEIGHT, xla_update: bool = False):
         super().__init__(name="recsys_tf_serving")
         config = towers.config
         # Keras objects are called, not tracked; the tf.Variables they read are tracked (see
@@ -113,6 +120,7 @@ class ServingModule(tf.Module):
             new_items = candidate_mask & (
                 towers.candidate_model.item_tower.known.numpy() == 0)
         self.new_items = tf.Variable(new_items, trainable=False, name="new_items")
+        self.new_item_title_weight = float(new_item_title_weight) if config.text_dim else 0.0
         item_text = towers.item_text
         if item_text is not None:
             item_text = (wrapped_variable(item_text) if isinstance(item_text, keras.Variable)
@@ -149,8 +157,12 @@ class ServingModule(tf.Module):
             if not self.new_item_slots:
                 return values, indices
             new_item_slots = self.new_item_slots
+        ranked = scores
+        if self.new_item_title_weight and last_items is not None:
+            ranked = new_item_scores(scores, self.item_text, last_items,
+                                     self.new_item_title_weight)
         new_values, new_indices = top_k_excluding(
-            tf.where(self.new_items, scores, NEGATIVE_INFINITY), excluded_items, self.top_k)
+            tf.where(self.new_items, ranked, NEGATIVE_INFINITY), excluded_items, self.top_k)
         return merge_new_item_slots(values, indices, tf.gather(self.new_items, indices),
                                     new_values, new_indices, new_item_slots)
 

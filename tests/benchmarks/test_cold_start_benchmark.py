@@ -34,6 +34,7 @@ def test_the_benchmark_runs_end_to_end_and_writes_its_curve(tmp_path):
     from benchmarks.results_files import write_results
     from benchmarks.suites.cold_start import (
         SLOTS,
+        TITLE_WEIGHTS,
         cold_start_plots,
         cold_start_table,
         run_cold_start_benchmark,
@@ -45,9 +46,10 @@ def test_the_benchmark_runs_end_to_end_and_writes_its_curve(tmp_path):
     config.write_text(toml_text(experiment), encoding="utf-8")
     result = run_cold_start_benchmark(work_dir=tmp_path / "work", config=config,
                                       log=lambda line: None)
-    assert set(result["curve"]["test"]) == set(SLOTS) == set(result["without_mapper"])
-    assert result["chosen_slots"] in SLOTS
-    curve = result["curve"]["test"]
+    assert set(result["curve"]["test"]) == set(TITLE_WEIGHTS) == set(result["without_mapper"])
+    assert set(result["curve"]["test"][0.0]) == set(SLOTS)
+    assert result["chosen_slots"] in SLOTS and result["chosen_title_weight"] in TITLE_WEIGHTS
+    curve = result["curve"]["test"][result["chosen_title_weight"]]
     # More places for new items: never fewer cold hits, never more warm hits.
     cold = [curve[s]["cold"]["hr@10"]["mean"] for s in SLOTS]
     warm = [curve[s]["warm"]["hr@10"]["mean"] for s in SLOTS]
@@ -59,6 +61,11 @@ def test_the_benchmark_runs_end_to_end_and_writes_its_curve(tmp_path):
     assert [p.name for p in written] == ["cold-start.json", "cold-start.md",
                                          "cold-start-trade-off.png"]
     assert "(shipped)" in written[1].read_text()
+    from benchmarks.make_docs import _cold_start
+    from benchmarks.results_files import read_results
+
+    ours, _ = _cold_start(read_results(tmp_path / "results")["cold-start"])  # from the JSON
+    assert "places kept for them" in ours
 
 
 def test_the_shipped_places_are_the_most_within_the_budget():

@@ -5,26 +5,37 @@ import pytest
 import tensorflow as tf
 
 from recsys_tf.evaluation.full_ranking import compute_ranks
-from recsys_tf.evaluation.new_item_slots import merge_new_item_slots, new_item_slot_ranks
+from recsys_tf.evaluation.new_item_slots import (
+    merge_new_item_slots,
+    new_item_scores,
+    new_item_slot_ranks,
+)
 
 K = 10
 
 
-def reference_list(scores: np.ndarray, new: np.ndarray, slots: int, k: int = K) -> list[int]:
-    """The rule in the module docstring, one row, item by item."""
+def reference_list(scores: np.ndarray, new: np.ndarray, slots: int, k: int = K,
+                   new_scores: np.ndarray | None = None) -> list[int]:
+    """The rule in the module docstring, one row, item by item (new items ranked for the
+    places by ``new_scores``, default ``scores``)."""
     order = [int(i) for i in np.argsort(-scores, kind="stable") if np.isfinite(scores[i])]
     top = order[:k]
     missing = slots - sum(new[i] for i in top)
-    extra = [i for i in order[k:] if new[i]][:max(missing, 0)]
+    new_scores = scores if new_scores is None else new_scores
+    new_order = [int(i) for i in np.argsort(-new_scores, kind="stable")
+                 if new[i] and np.isfinite(scores[i]) and i not in top]
+    extra = new_order[:max(missing, 0)]
     for _ in extra:  # the lowest-scored warm item leaves
         warm = [i for i in top if not new[i]]
         top.remove(warm[-1])
     return top + extra
 
 
-def merged(scores: np.ndarray, new: np.ndarray, slots) -> np.ndarray:
+def merged(scores: np.ndarray, new: np.ndarray, slots, new_scores=None) -> np.ndarray:
     top = tf.math.top_k(scores, k=K)
-    best_new = tf.math.top_k(np.where(new, scores, -np.inf), k=K)
+    new_scores = scores if new_scores is None else np.where(np.isfinite(scores), new_scores,
+                                                            -np.inf)
+    best_new = tf.math.top_k(np.where(new, new_scores, -np.inf), k=K)
     return merge_new_item_slots(top.values, top.indices, tf.gather(new, top.indices),
                                 best_new.values, best_new.indices, slots)[1].numpy()
 
@@ -69,7 +80,9 @@ def test_offline_ranks_match_full_ranking_without_slots_and_count_the_cold_gain(
     rng = np.random.default_rng(1)
     num_items, count = 120, 300
     scores = rng.normal(size=(count, num_items)).astype("float32")
-    examples = {"target": rng.integers(2, num_items, size=count), "row": np.arange(count)}
+    examples = {"target": rng.integers(2, num_items, size=count), "row": np.arange(count),
+                "item_ids": rng.integers(2, num_items, size=(count, 4)),
+                "history_length": np.full(count, 4)}
     candidates = np.arange(num_items) >= 2
     new = np.zeros(num_items, bool)
     new[100:] = True
@@ -79,9 +92,45 @@ def test_offline_ranks_match_full_ranking_without_slots_and_count_the_cold_gain(
 
     ranks = new_item_slot_ranks(score_fn, examples, candidate_mask=candidates, new_items=new,
                                 slots=(0, 2), batch_size=64)
-    plain, reserved = ranks[0], ranks[2]
+    plain, reserved = ranks[0, 0.0], ranks[2, 0.0]
     full = compute_ranks(score_fn, examples, candidate_mask=candidates)
     np.testing.assert_array_equal(plain, np.minimum(full, K))
+    # A new target with its user's last item's title is found once titles count (new items
+    # scored below every warm one: no list holds one on its own).
+    low = np.where(new, scores - 10.0, scores)
+    text = np.eye(num_items, dtype="float32")
+    text[100:] = text[2:22]  # new item 100 + i has warm item 2 + i's title
+    cold_twins = examples["target"] >= 100
+    examples["item_ids"][cold_twins, -1] = examples["target"][cold_twins] - 98
+    by_title = new_item_slot_ranks(lambda batch: low[batch["row"]], examples,
+                                   candidate_mask=candidates,
+                                   new_items=new, slots=(1,), item_text=text,
+                                   title_weights=(0.0, 100.0), batch_size=64)
+    assert (by_title[1, 100.0][cold_twins] < K).mean() > 0.9
+    assert (by_title[1, 0.0][cold_twins] < K).mean() < 0.5
     cold = new[examples["target"]]
     assert (reserved[cold] < K).sum() > (plain[cold] < K).sum()
     assert (reserved[~cold] < K).sum() <= (plain[~cold] < K).sum()
+
+
+@pytest.mark.parametrize("slots", [1, 4])
+def test_new_items_may_be_ranked_for_the_places_by_their_own_score(slots):
+    rng = np.random.default_rng(10 + slots)
+    scores = rng.normal(size=(100, 200)).astype("float32")
+    new_scores = rng.normal(size=(100, 200)).astype("float32")
+    new = rng.random(200) < 0.2
+    scores[:30, new] += 1.5  # some new items make the list on the main score
+    lists = merged(scores, new, slots, new_scores)
+    for row in range(len(scores)):
+        assert lists[row].tolist() == reference_list(scores[row], new, slots, K,
+                                                     new_scores[row]), row
+
+
+def test_new_item_scores_add_the_last_items_title_cosine():
+    rng = np.random.default_rng(2)
+    text = rng.normal(size=(30, 8)).astype("float32")
+    text /= np.linalg.norm(text, axis=1, keepdims=True)
+    scores = rng.normal(size=(4, 30)).astype("float32")
+    last = np.array([3, 7, 7, 29])
+    out = new_item_scores(scores, text, last, 2.5).numpy()
+    np.testing.assert_allclose(out, scores + 2.5 * text[last] @ text.T, rtol=1e-5, atol=1e-6)

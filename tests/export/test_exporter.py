@@ -26,7 +26,7 @@ def test_export_writes_an_integer_version_with_warmup_and_manifest(tiny_export):
     assert not [p for p in tiny_export.parent.iterdir() if not p.name.isdigit()]
     manifest = check_export(tiny_export)
     assert set(manifest["signatures"]) == SIGNATURES | {"serving_default"}
-    assert manifest["new_item_slots"] == 1  # the shipped exposure setting
+    assert manifest["new_item_slots"] == 1 and manifest["new_item_title_weight"] > 0
     assert manifest["top_k"] == 5 and manifest["state_size"] == sum(
         part["size"] for part in manifest["state_layout"])
     records = tf.data.TFRecordDataset(

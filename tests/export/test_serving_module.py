@@ -5,6 +5,7 @@ import pytest
 import tensorflow as tf
 
 from recsys_tf.evaluation.model_scores import model_scorer
+from recsys_tf.evaluation.new_item_slots import new_item_scores
 from recsys_tf.experiment.prepared_data import prepare_data, sentence_encoder
 from recsys_tf.experiment.run_directory import FinishedRun
 from recsys_tf.export.serving_module import ServingModule
@@ -275,12 +276,15 @@ def test_recommend_keeps_places_for_items_without_training_events(tiny_run):
     module = ServingModule(run.model.towers(), run.vocabularies,
                            max_length=prepared.sequence.max_length,
                            max_cross_length=prepared.sequence.max_cross_length, top_k=TOP_K,
-                           new_item_slots=2)
+                           new_item_slots=2, new_item_title_weight=3.0)
     np.testing.assert_array_equal(module.new_items.numpy(), new)
     signatures = module.signatures()
     count = 30
     request = requests_for_targets(prepared, count)
     expected = reference_scores(run, prepared, slice(0, count))
+    test = prepared.test
+    last = test["item_ids"][np.arange(count), np.maximum(test["history_length"][:count] - 1, 0)]
+    ranked_new = new_item_scores(expected, prepared.item_text, last, 3.0).numpy()
 
     def served_ids(out):
         return run.vocabularies.item_id.lookup(out["item_ids"].astype(str).ravel()).reshape(
@@ -288,14 +292,16 @@ def test_recommend_keeps_places_for_items_without_training_events(tiny_run):
 
     listed = served_ids(call(signatures["recommend"], request))
     for row in range(count):
-        assert listed[row].tolist() == reference_list(expected[row], new, 2, TOP_K), row
+        assert listed[row].tolist() == reference_list(expected[row], new, 2, TOP_K,
+                                                      ranked_new[row]), row
     assert (new[listed].sum(axis=1) >= 2).all()
     for slots in (0, TOP_K):
         out = call(signatures["recommend_with_new_items"],
                    {**request, "new_item_slots": np.full(count, slots, np.int32)})
         ids = served_ids(out)
         for row in range(count):
-            assert ids[row].tolist() == reference_list(expected[row], new, slots, TOP_K), row
+            assert ids[row].tolist() == reference_list(expected[row], new, slots, TOP_K,
+                                                       ranked_new[row]), row
     with pytest.raises(tf.errors.InvalidArgumentError, match="one value per history"):
         call(signatures["recommend_with_new_items"],
              {**request, "new_item_slots": np.ones(3, np.int32)})
