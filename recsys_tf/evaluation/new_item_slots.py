@@ -42,7 +42,7 @@ from recsys_tf.data.history_mask import HistoryMask
 DEFAULT_SLOTS = 1
 # The weight of the last item's title similarity when ranking new items for those places,
 # chosen on validation in the same benchmark.
-DEFAULT_TITLE_WEIGHT = 8.0
+DEFAULT_TITLE_WEIGHT = 16.0
 
 
 def new_item_scores(scores, item_text, last_items, title_weight):
