@@ -40,8 +40,20 @@ def compute_ranks(score_fn: ScoreFn, examples: dict[str, np.ndarray], *,
                   batch_size: int = 1024) -> np.ndarray:
     """0-based pessimistic ranks of the targets (see :func:`evaluate_full_ranking`)."""
     count = len(examples["target"])
-    num_items = len(candidate_mask)
     ranks = np.zeros(count, np.int64)
+    for rows, batch, scores, excluded in scored_batches(score_fn, examples, candidate_mask,
+                                                        history, batch_size):
+        ranks[rows] = target_ranks(scores, batch["target"], excluded)
+    return ranks
+
+
+def scored_batches(score_fn: ScoreFn, examples: dict[str, np.ndarray],
+                   candidate_mask: np.ndarray, history: HistoryMask | None, batch_size: int):
+    """Yields ``(rows, batch, scores, excluded)`` per batch of ``examples``: the batch's
+    ``[b, num_items]`` scores (float64) and the items its ranking leaves out (non-candidates
+    and, with ``history``, each target's prior history)."""
+    count = len(examples["target"])
+    num_items = len(candidate_mask)
     for start in range(0, count, batch_size):
         rows = slice(start, min(start + batch_size, count))
         batch = {k: v[rows] for k, v in examples.items()}
@@ -49,8 +61,7 @@ def compute_ranks(score_fn: ScoreFn, examples: dict[str, np.ndarray], *,
         excluded = np.broadcast_to(~np.asarray(candidate_mask, bool), scores.shape).copy()
         if history is not None:
             excluded |= history.dense(rows, num_items)
-        ranks[rows] = target_ranks(scores, batch["target"], excluded)
-    return ranks
+        yield rows, batch, scores, excluded
 
 
 def popularity_scores(counts: np.ndarray) -> ScoreFn:

@@ -35,6 +35,7 @@ import numpy as np
 import tensorflow as tf
 
 from recsys_tf.data.history_mask import HistoryMask
+from recsys_tf.evaluation.full_ranking import scored_batches
 
 # The export's setting: places of a top-10 kept for new items. The largest whose validation
 # cost on warm targets stays within a 3% NDCG@10 budget in `recsys-tf bench cold-start`
@@ -114,20 +115,14 @@ def new_item_slot_ranks(score_fn, examples: dict[str, np.ndarray], *, candidate_
     NDCG@c for ``c <= k`` (not MRR). History and non-candidates are excluded as in
     :func:`~recsys_tf.evaluation.full_ranking.compute_ranks`."""
     count = len(examples["target"])
-    num_items = len(candidate_mask)
     new_items = np.asarray(new_items, bool) & np.asarray(candidate_mask, bool)
     if item_text is None and any(title_weights):
         raise ValueError("`title_weights` other than 0 need `item_text`.")
     ranks = {(int(s), float(w)): np.full(count, k, np.int64)
              for s in slots for w in title_weights}
-    for start in range(0, count, batch_size):
-        rows = slice(start, min(start + batch_size, count))
-        batch = {name: values[rows] for name, values in examples.items()}
-        scores = np.array(score_fn(batch), np.float32)
-        excluded = np.broadcast_to(~np.asarray(candidate_mask, bool), scores.shape).copy()
-        if history is not None:
-            excluded |= history.dense(rows, num_items)
-        scores[excluded] = -np.inf
+    for rows, batch, scores, excluded in scored_batches(score_fn, examples, candidate_mask,
+                                                        history, batch_size):
+        scores = np.where(excluded, -np.inf, scores).astype(np.float32)
         top = tf.math.top_k(scores, k=k)
         top_is_new = tf.gather(new_items, top.indices)
         last_items = np.take_along_axis(
