@@ -152,7 +152,7 @@ def test_built_in_config_by_name_from_any_directory(tmp_path, monkeypatch, capsy
     monkeypatch.chdir(tmp_path)
     assert ExperimentConfig.load("synthetic").data.format == "synthetic"
     assert main(["train", "--config", "no-such-config", "--output", "r"]) == 2
-    assert "nor a built-in config: beauty, food-kitchen, ml-100k, synthetic" in (
+    assert "nor a built-in config: beauty, food-kitchen, ml-100k, ml-100k-tune, synthetic" in (
         capsys.readouterr().err)
 
 

@@ -16,7 +16,7 @@ def built_in_configs() -> list[str]:
     """The names of the configs shipped with the package.
 
     >>> built_in_configs()
-    ['beauty', 'food-kitchen', 'ml-100k', 'synthetic']
+    ['beauty', 'food-kitchen', 'ml-100k', 'ml-100k-tune', 'synthetic']
     """
     return sorted(path.stem for path in BUILT_IN_CONFIGS.glob("*.toml"))
 
