@@ -123,15 +123,19 @@ def fit_text_to_id(model, popularity: np.ndarray, *, seed: int = 0) -> TextToIdF
 
     unknown = ~known
     unknown[:FIRST_ITEM] = False
-    tables = [tower.id_embedding.embeddings]
+    _write_rows(tower.id_embedding.embeddings, id_table, unknown, text[unknown] @ kernel + bias)
     behaviour = model.query_model.behaviour_tower
     if behaviour is not None and behaviour.item_embedding is not tower.id_embedding:
-        tables.append(behaviour.item_embedding.embeddings)
-    for table in tables:
+        table = behaviour.item_embedding.embeddings
         values = np.asarray(table.numpy(), np.float64)
-        if table is not tables[0]:
-            kernel, bias = ridge_map(text[known], values[known], weights, l2)
-        values[unknown] = text[unknown] @ kernel + bias
-        table.assign(values.astype(table.dtype))
+        own_kernel, own_bias = ridge_map(text[known], values[known], weights, l2)
+        _write_rows(table, values, unknown, text[unknown] @ own_kernel + own_bias)
     return TextToIdFit(l2=l2, valid_cosine=round(cosine, 4), warm_items=int(known.sum()),
                        mapped_items=int(unknown.sum()))
+
+
+def _write_rows(table, values: np.ndarray, rows: np.ndarray, predicted: np.ndarray) -> None:
+    """Assigns ``values`` (the table's current rows) with ``rows`` replaced by ``predicted``."""
+    values = values.copy()
+    values[rows] = predicted
+    table.assign(values.astype(table.dtype))
