@@ -49,12 +49,19 @@ def _ranking(name: str) -> Suite:
 
 
 def _food_kitchen() -> Suite:
-    from benchmarks.suites.cross_domain import cross_domain_table, run_cross_domain_benchmark
+    from benchmarks.suites.cross_domain import (
+        cross_domain_table,
+        history_table,
+        run_cross_domain_benchmark,
+    )
 
     return Suite(lambda args, log: run_cross_domain_benchmark(
         work_dir=args.work_dir, seeds=args.seeds, config=args.config, epochs=args.epochs,
         peers=args.peers, peer_models=peer_models(args.peer_models),
-        peer_settings=peer_settings(args.peer_set), log=log), cross_domain_table)
+        peer_settings=peer_settings(args.peer_set), log=log),
+        lambda result: (cross_domain_table(result) + "\n\nFull-ranking NDCG@10 by the "
+                        "user's history (earlier events in the target domain; any in the "
+                        "other):\n\n" + history_table(result)))
 
 
 def _cold_start() -> Suite:

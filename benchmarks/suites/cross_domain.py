@@ -9,6 +9,11 @@ most-popular, item-KNN (tuned on validation), ours without the cross-domain towe
 single-domain ablation) and ours with it, one row per seed and, with more than one seed, their
 mean ± std; and the RecBole peers (:mod:`~benchmarks.peers.recbole_peers`), which see the target
 domain's sequences only, cached per domain as ``food-kitchen-<domain>``.
+
+Every row's full-ranking ranks are also split by the user's history
+(:func:`~recsys_tf.evaluation.history_groups.history_groups`: earlier target-domain events
+0–1, 2–3, 4–7, 8+, ≤ 3, and whether the other domain has any), stored as the protocols
+``full · <group>``; :func:`history_table` sets the tower against its ablation per group.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from benchmarks.report import cell, epochs_cell
 from benchmarks.suites.ranking import metrics_of, ranks_of, seed_mean_std, tune_item_knn
 from benchmarks.suites.seeded_runs import benchmark_experiment, trained_model
 from recsys_tf.evaluation.full_ranking import popularity_scores
+from recsys_tf.evaluation.history_groups import GROUPED, history_groups, ranks_by_group
 
 
 def run_cross_domain_benchmark(*, work_dir: str | Path, seeds: int = 1,
@@ -42,10 +48,15 @@ def run_cross_domain_benchmark(*, work_dir: str | Path, seeds: int = 1,
         negatives = negatives_for_test(prepared, sizes=(999,))
         log(f"{domain}: {len(prepared.test['target'])} test targets, "
             f"{int(prepared.candidate_mask.sum())} items in the domain")
-        rows = {"popularity": metrics_of(ranks_of(popularity_scores(prepared.popularity),
-                                                   prepared, negatives))}
+        groups = history_groups(prepared.test)
+
+        def metrics_by_group(ranks, groups=groups):
+            return metrics_of(ranks_by_group(ranks, groups))
+
+        rows = {"popularity": metrics_by_group(ranks_of(popularity_scores(prepared.popularity),
+                                                        prepared, negatives))}
         knn, _ = tune_item_knn(prepared)
-        rows["item-knn"] = metrics_of(ranks_of(knn.scorer(), prepared, negatives))
+        rows["item-knn"] = metrics_by_group(ranks_of(knn.scorer(), prepared, negatives))
         for cross in (False, True):
             label = "ours" if cross else "ours without cross-domain tower"
             per_seed = []
@@ -55,7 +66,7 @@ def run_cross_domain_benchmark(*, work_dir: str | Path, seeds: int = 1,
                 run_dir = (Path(work_dir) / "runs" /
                            f"food-kitchen-{domain}-{'cross' if cross else 'single'}-seed{seed}")
                 run, model = trained_model(variant, run_dir, prepared)
-                metrics = metrics_of(ranks_of(model_scorer(model), prepared, negatives))
+                metrics = metrics_by_group(ranks_of(model_scorer(model), prepared, negatives))
                 per_seed.append(metrics)
                 row = {**metrics, "best_epoch": run["best_epoch"],
                        "epochs": len(run["history"])}
@@ -69,7 +80,7 @@ def run_cross_domain_benchmark(*, work_dir: str | Path, seeds: int = 1,
                 prepared, dataset=f"food-kitchen-{domain}", work_dir=work_dir,
                 negatives=negatives, train=peers, models=peer_models, settings=peer_settings,
                 log=log).items():
-            row = {**metrics_of(peer_ranks(result)), **peer_summary(result)}
+            row = {**metrics_by_group(peer_ranks(result)), **peer_summary(result)}
             rows[f"RecBole {model}"] = row
             log(f"  RecBole {model}: full NDCG@10 {row['full']['ndcg@10']:.4f}")
         domains[domain] = {"test_targets": int(len(prepared.test["target"])), "rows": rows}
@@ -91,3 +102,29 @@ def cross_domain_table(result: dict) -> str:
                          f"{cell(full, 'hr@10')} | {cell(full, 'ndcg@10')} | {sampled_cells} | "
                          f"{epochs_cell(row)} | {row.get('measured', 'this run')} |")
     return "\n".join(lines)
+
+
+def history_table(result: dict) -> str:
+    """Full-ranking NDCG@10 per history group: the baselines, ours without and with the
+    cross-domain tower (mean ± std over seeds, or the one seed) and their ratio."""
+    lines = ["| domain | users | group | popularity | item-knn | ours without cross-domain "
+             "tower | ours | ratio |", "|---|---:|---|---:|---:|---:|---:|---:|"]
+    for domain, block in result["domains"].items():
+        rows = block["rows"]
+        single, cross = (_seed_row(rows, label) for label in
+                         ("ours without cross-domain tower", "ours"))
+        for protocol in (p for p in cross if p.startswith(GROUPED)):
+            values = [row.get(protocol, {}) for row in
+                      (rows["popularity"], rows["item-knn"], single, cross)]
+            ratio = (f"{values[3]['ndcg@10'] / values[2]['ndcg@10']:.2f}×"
+                     if values[2].get("ndcg@10") else "–")
+            lines.append(f"| {domain} | {int(values[3]['count'])} | "
+                         f"{protocol.removeprefix(GROUPED)} | "
+                         + " | ".join(cell(v, "ndcg@10") for v in values) + f" | {ratio} |")
+    return "\n".join(lines)
+
+
+def _seed_row(rows: dict, label: str) -> dict:
+    """The mean ± std row of ``label`` where there is one, else its single seed's row."""
+    mean = next((row for key, row in rows.items() if key.startswith(f"{label} (mean")), None)
+    return mean or rows[f"{label} (seed 0)"]

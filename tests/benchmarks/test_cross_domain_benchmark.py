@@ -4,8 +4,13 @@ import numpy as np
 import pytest
 
 from benchmarks.peers import recbole_peers as peers
-from benchmarks.suites.cross_domain import cross_domain_table, run_cross_domain_benchmark
+from benchmarks.suites.cross_domain import (
+    cross_domain_table,
+    history_table,
+    run_cross_domain_benchmark,
+)
 from benchmarks.suites.ranking import seed_mean_std
+from recsys_tf.evaluation.history_groups import GROUPED
 from recsys_tf.evaluation.protocol import KS
 from recsys_tf.evaluation.ranking_metrics import ranking_metrics
 from recsys_tf.experiment.experiment_config import ExperimentConfig
@@ -52,6 +57,13 @@ def test_every_domain_gets_baselines_both_variants_and_the_peers(tmp_path, monke
         for key, value in ranking_metrics(ranks, KS).items():
             assert peer["full"][key] == pytest.approx(value)
         assert peer["seconds_per_epoch"] == 2.0
+        # The groups split the full-ranking users: the buckets add up to all of them.
+        ours = rows["ours (seed 0)"]
+        buckets = [m for p, m in ours.items() if p.startswith(GROUPED + "target events")
+                   and "≤" not in p]
+        assert sum(m["count"] for m in buckets) == ours["full"]["count"]
+        weighted = sum(m["ndcg@10"] * m["count"] for m in buckets) / ours["full"]["count"]
+        assert weighted == pytest.approx(ours["full"]["ndcg@10"])
     assert (tmp_path / "runs" / "food-kitchen-media-single-seed0" / "model.keras").is_file()
     table = cross_domain_table(result)
     assert table.count("| media (") == 5
@@ -60,6 +72,16 @@ def test_every_domain_gets_baselines_both_variants_and_the_peers(tmp_path, monke
             f"{media['rows']['RecBole GRU4Rec']['full']['hr@10']:.4f} |") in table
     assert "| 2 (2), capped | 2026-12-02 |" in table
     assert "| 1 (1) | this run |" in table
+    groups = history_table(result)
+    ours, single = (media["rows"][label] for label in
+                    ("ours (seed 0)", "ours without cross-domain tower (seed 0)"))
+    protocols = [p for p in ours if p.startswith(GROUPED)]
+    assert groups.count("| media |") == len(protocols) > 0
+    for protocol in protocols:
+        assert (f"| media | {ours[protocol]['count']} | {protocol.removeprefix(GROUPED)} | "
+                in groups)
+        assert (f"{single[protocol]['ndcg@10']:.4f} | {ours[protocol]['ndcg@10']:.4f} |"
+                in groups)
 
 
 def test_table_shows_the_seeds_mean_and_std():
