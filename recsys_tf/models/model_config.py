@@ -8,6 +8,8 @@ from typing import Any
 from recsys_tf.config_types import check_field_types
 from recsys_tf.layers.interest_fusion import FUSION_MODES
 
+ITEM_ID_INITS = ("random", "text")
+
 
 @dataclasses.dataclass(frozen=True)
 class ModelConfig:
@@ -43,6 +45,9 @@ class ModelConfig:
         dropout: dropout inside the towers.
         item_id_dropout: probability of hiding a candidate's id part in training (teaches the
             text-only path used for items never seen in training).
+        item_id_init: ``"random"`` (Keras' uniform initializer) or ``"text"``: every id table
+            starts from the principal components of the items' text vectors
+            (:mod:`~recsys_tf.training.text_id_init`; needs text).
         seed: seed of the model's random layers.
         text_finetune_layers: 0 (default) = the BERT text encoder is frozen and its embeddings
             are a cached table; ``k`` > 0 = its top ``k`` transformer layers train with the
@@ -78,6 +83,7 @@ class ModelConfig:
     fusion: str = "gated"
     dropout: float = 0.2
     item_id_dropout: float = 0.1
+    item_id_init: str = "random"
     seed: int = 0
     text_finetune_layers: int = 0
     text_finetune_tokens: int = 32
@@ -110,6 +116,11 @@ class ModelConfig:
                              f"{self.text_finetune_tokens}")
         if self.text_finetune_layers and not self.text_dim:
             raise ValueError("`text_finetune_layers` > 0 needs item text (`text_dim` > 0).")
+        if self.item_id_init not in ITEM_ID_INITS:
+            raise ValueError(f"`item_id_init` must be one of {ITEM_ID_INITS}. Received: "
+                             f"{self.item_id_init!r}")
+        if self.item_id_init == "text" and not self.text_dim:
+            raise ValueError('`item_id_init = "text"` needs item text (`text_dim` > 0).')
         if self.fusion not in FUSION_MODES:
             raise ValueError(f"`fusion` must be one of {FUSION_MODES}. Received: {self.fusion!r}")
         if not 0 < self.interest_alpha <= 1:

@@ -115,6 +115,7 @@ class QueryModel(keras.Model):
         self.text_table = text_table
         self.topic_head = topic_head
         self.behaviour_tower = towers.get("behaviour")
+        self.cross_domain_tower = towers.get("cross_domain")
 
     def set_item_text(self, text_embeddings) -> None:
         """Fills the item text table (``[num_items, text_dim]``, row 0/1 = PAD/OOV)."""

@@ -29,6 +29,7 @@ from recsys_tf.training.finetune_adam import FineTuneAdam
 from recsys_tf.training.multiworker_loop import fit_multiworker
 from recsys_tf.training.ranking_validation import RankingValidation
 from recsys_tf.training.strategies import make_strategy, worker_role
+from recsys_tf.training.text_id_init import init_ids_from_text
 from recsys_tf.training.text_to_id_fit import fit_text_to_id
 from recsys_tf.training.transition_fit import fit_transition_prior
 
@@ -96,6 +97,8 @@ def build_model(experiment: ExperimentConfig, prepared: PreparedData,
         backbone, states, mask = text_states
         model.text_encoder.set_states(states, mask)
         model.text_encoder.load_pretrained(backbone)
+    if config.item_id_init == "text":
+        init_ids_from_text(model)
     return model
 
 
