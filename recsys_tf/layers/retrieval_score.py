@@ -36,6 +36,8 @@ class RetrievalScore(keras.layers.Layer):
         last_items: ``[n]`` int, each user's last item, for the transition prior (None: no
             prior, as in the training loss: the prior is fitted afterwards).
         exclude_non_candidates: score items outside ``candidate_mask`` ``-inf``.
+        first_item: ``item_vectors`` are a block of the catalogue, items ``first_item ..
+            first_item + m - 1`` (None: the whole catalogue, or items without a prior or mask).
 
     Returns:
         ``[n, m]`` float32 scores.
@@ -92,13 +94,17 @@ class RetrievalScore(keras.layers.Layer):
             return embeddings
         return ops.concatenate([embeddings, ops.cast(topics, "float32")], axis=-1)
 
-    def call(self, user_vectors, item_vectors, last_items=None, exclude_non_candidates=False):
+    def call(self, user_vectors, item_vectors, last_items=None, exclude_non_candidates=False,
+             first_item=None):
         scores = ops.matmul(ops.cast(user_vectors, "float32"),
                             ops.transpose(ops.cast(item_vectors, "float32")))
         if self.transitions is not None and last_items is not None:
-            scores = self.transitions(scores, last_items)
+            scores = self.transitions(scores, last_items, first_item=first_item)
         if exclude_non_candidates:
-            scores = scores + self.non_candidate_bias()
+            bias = self.non_candidate_bias()
+            if first_item is not None:
+                bias = ops.slice(bias, [first_item], [ops.shape(scores)[-1]])
+            scores = scores + bias
         return scores
 
     def pair_scores(self, user_vectors, item_vectors, item_ids=None, last_items=None):

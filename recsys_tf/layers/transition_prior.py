@@ -108,8 +108,15 @@ class TransitionPrior(keras.layers.Layer):
         match = ops.equal(successors, ops.expand_dims(ops.cast(item_ids, "int32"), -1))
         return ops.sum(ops.where(match, values, ops.zeros_like(values)), axis=-1)
 
-    def call(self, logits, last_items):
+    def call(self, logits, last_items, first_item=None):
+        """``logits`` ``[n, m]`` plus the prior of items ``first_item .. first_item + m - 1``
+        (a block of the catalogue; None: ``logits`` cover the whole catalogue)."""
         successors, values = self._successor_scores(last_items)
+        if first_item is not None:
+            local = successors - ops.cast(first_item, "int32")
+            inside = ops.logical_and(local >= 0, local < ops.shape(logits)[-1])
+            values = ops.where(inside, values, ops.zeros_like(values))
+            successors = ops.where(inside, local, ops.zeros_like(local))
         row_index = ops.broadcast_to(ops.expand_dims(ops.arange(ops.shape(successors)[0]), -1),
                                      ops.shape(successors))
         indices = ops.stack([row_index, successors], axis=-1)
