@@ -55,6 +55,13 @@ def build_parser() -> argparse.ArgumentParser:
     inspect.add_argument("--seed", type=int, default=0, help="synthetic: random seed")
     inspect.add_argument("--num-users", type=int, default=None, help="synthetic: users")
     inspect.set_defaults(handler=_data_inspect)
+    prepare = data_commands.add_parser(
+        "prepare", help="write a config's train/valid/test examples as sharded TFRecord files")
+    prepare.add_argument("--config", required=True, help="experiment TOML or built-in config")
+    prepare.add_argument("--output", required=True, help="folder for the shards and manifest")
+    prepare.add_argument("--shards", type=int, default=8, help="files per split (default 8)")
+    prepare.add_argument("--json", action="store_true", help="print the manifest as JSON")
+    prepare.set_defaults(handler=_data_prepare)
 
     train = commands.add_parser("train", help="train (or resume) a model from a TOML config")
     train.add_argument("--config", required=True,
@@ -279,6 +286,18 @@ def _data_inspect(args: argparse.Namespace) -> Report:
     log = load_dataset(args.fmt, args.path, **options)
     stats = summarize(log)
     return Report(stats, format_summary(stats))
+
+
+def _data_prepare(args: argparse.Namespace) -> Report:
+    from recsys_tf.experiment.experiment_config import ExperimentConfig
+    from recsys_tf.experiment.shard_files import prepare_shards
+
+    manifest = prepare_shards(ExperimentConfig.load(args.config), args.output,
+                              shards=args.shards, log=lambda line: print(line, file=sys.stderr))
+    lines = [f"{split}: {entry['rows']} examples in {len(entry['files'])} files"
+             for split, entry in manifest["splits"].items()]
+    return Report(manifest, "\n".join([*lines, f"fingerprint {manifest['fingerprint'][:12]}, "
+                                        f"written to {args.output}"]))
 
 
 @dataclasses.dataclass(frozen=True)
