@@ -58,7 +58,7 @@ def _food_kitchen() -> Suite:
     return Suite(lambda args, log: run_cross_domain_benchmark(
         work_dir=args.work_dir, seeds=args.seeds, config=args.config, epochs=args.epochs,
         peers=args.peers, peer_models=peer_models(args.peer_models),
-        peer_settings=peer_settings(args.peer_set), log=log),
+        peer_settings=peer_settings(args.peer_set), domains=args.domains, log=log),
         lambda result: (cross_domain_table(result) + "\n\nFull-ranking NDCG@10 by the "
                         "user's history (earlier events in the target domain; any in the "
                         "other):\n\n" + history_table(result)))
@@ -126,6 +126,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="where NAME.md/.json/.png go (default: benchmarks/results)")
     parser.add_argument("--work-dir", default=str(cache_root() / "bench"),
                         help="training runs and peer caches (default: ~/.cache/recsys_tf/bench)")
+    parser.add_argument("--domain", action="append", dest="domains", metavar="NAME",
+                        help="food-kitchen: rank only this target domain (repeatable; "
+                             "default: every domain)")
     parser.add_argument("--rounds", type=int, default=2,
                         help="speed: A/B rounds (one epoch of ours and of each peer per round)")
     parser.add_argument("--calls", type=int, default=1000,

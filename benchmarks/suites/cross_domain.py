@@ -31,9 +31,11 @@ from recsys_tf.evaluation.history_groups import GROUPED, history_groups, ranks_b
 def run_cross_domain_benchmark(*, work_dir: str | Path, seeds: int = 1,
                                config: str | Path | None = None, epochs: int | None = None,
                                peers: bool = False, peer_models: tuple[str, ...] | None = None,
-                               peer_settings: dict | None = None, log=print) -> dict:
+                               peer_settings: dict | None = None,
+                               domains: list[str] | None = None, log=print) -> dict:
     """Runs the benchmark; ``peers``, ``peer_models`` and ``peer_settings`` as in
-    :func:`~benchmarks.suites.ranking.run_ranking_benchmark`."""
+    :func:`~benchmarks.suites.ranking.run_ranking_benchmark`; ``domains``: the target domains
+    to rank (default: every domain of the data)."""
     from benchmarks.peers.recbole_peers import peer_ranks, peer_summary, side_by_side
     from recsys_tf.evaluation.model_scores import model_scorer
     from recsys_tf.evaluation.protocol import negatives_for_test
@@ -41,8 +43,12 @@ def run_cross_domain_benchmark(*, work_dir: str | Path, seeds: int = 1,
 
     started = time.perf_counter()
     base = benchmark_experiment(config, "food-kitchen", epochs)
-    domains = {}
-    for domain in sorted(load_log(base.data)[0].domains):
+    known = sorted(load_log(base.data)[0].domains)
+    unknown = sorted(set(domains or ()) - set(known))
+    if unknown:
+        raise ValueError(f"No domain {unknown} in the data; its domains: {known}")
+    targets, domains = [d for d in known if not domains or d in domains], {}
+    for domain in targets:
         experiment = base.replace(data={"target_domain": domain})
         prepared = prepare_data(experiment.data)
         negatives = negatives_for_test(prepared, sizes=(999,))

@@ -84,6 +84,18 @@ def test_every_domain_gets_baselines_both_variants_and_the_peers(tmp_path, monke
                 in groups)
 
 
+def test_domains_can_be_chosen_and_unknown_ones_are_refused(tmp_path):
+    experiment = tiny_experiment(tmp_path / "cache", epochs=1)
+    config = tmp_path / "tiny.json"
+    experiment.save(config)
+    with pytest.raises(ValueError, match=r"No domain \['books'\]"):
+        run_cross_domain_benchmark(work_dir=tmp_path, config=config, domains=["books"],
+                                   log=lambda _: None)
+    result = run_cross_domain_benchmark(work_dir=tmp_path, config=config, domains=["media"],
+                                        log=lambda _: None)
+    assert set(result["domains"]) == {"media"}
+
+
 def test_table_shows_the_seeds_mean_and_std():
     def seed(ndcg):
         return {"full": {"hr@10": 0.2, "ndcg@10": ndcg, "count": 7},
