@@ -74,6 +74,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--epochs", type=int, help="overrides [train] epochs")
     train.add_argument("--warm-start", help="a finished run directory to continue from")
     train.add_argument("--data-path", help="overrides [data] path (the dataset file or folder)")
+    train.add_argument("--shards", help="read the training batches from a `recsys-tf data "
+                                        "prepare` folder of the same data (each multiworker "
+                                        "worker reads only its own files)")
     train.add_argument("--json", action="store_true",
                        help="print the metrics as one JSON document (logs go to stderr)")
     train.set_defaults(handler=_train)
@@ -239,7 +242,7 @@ def _train(args: argparse.Namespace) -> Report:
     if args.data_path:
         experiment = experiment.replace(data={"path": args.data_path})
     metrics = train(experiment, output, epochs=args.epochs, strategy=args.strategy,
-                    warm_start=args.warm_start)
+                    warm_start=args.warm_start, shards=args.shards)
     return Report(metrics, f"{format_report(metrics)}\nbest epoch {metrics['best_epoch']}; "
                            f"model, metrics and TensorBoard logs in {output}/")
 

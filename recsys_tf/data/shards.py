@@ -13,6 +13,8 @@ Example::
 
     entry = write_shards(prepared.train, "shards", "train", shards=8)
     dataset = shard_dataset("shards", entry, batch_size=256, shuffle_buffer=10_000, seed=0)
+    batches, steps = shard_epochs("shards", entry, batch_size=256, seed=0, first_epoch=0,
+                                  last_epoch=30, shuffle_buffer=10_000)   # for ``fit``
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import numpy as np
 import tensorflow as tf
 
 CHUNK_ROWS = 65536
+SHUFFLE_BUFFER = 65536  # records in training's shuffle buffer (about 30 MB at length 50)
 
 
 def shard_name(split: str, index: int, count: int) -> str:
@@ -86,10 +89,31 @@ def parse_spec(entry: dict) -> dict[str, tf.io.FixedLenFeature]:
         else tf.float32) for name, spec in entry["features"].items()}
 
 
+def shard_files(entry: dict, input_context: tf.distribute.InputContext | None = None
+                ) -> list[str]:
+    """The file names of a split that one input pipeline reads: all of them, or with
+    ``input_context`` the files ``i`` with ``i % num_input_pipelines == input_pipeline_id``.
+
+    >>> entry = {"files": [shard_name("train", i, 4) for i in range(4)]}
+    >>> context = tf.distribute.InputContext(num_input_pipelines=2, input_pipeline_id=1)
+    >>> shard_files(entry, context)
+    ['train-00001-of-00004.tfrecord', 'train-00003-of-00004.tfrecord']
+    """
+    files = list(entry["files"])
+    if input_context is None:
+        return files
+    if input_context.num_input_pipelines > len(files):
+        raise ValueError(f"{len(files)} shard files cannot feed "
+                         f"{input_context.num_input_pipelines} input pipelines: write at "
+                         "least one file per worker (`--shards`).")
+    return files[input_context.input_pipeline_id::input_context.num_input_pipelines]
+
+
 def shard_dataset(folder: str | Path, entry: dict, *, batch_size: int, shuffle_buffer: int = 0,
                   seed: int = 0, input_context: tf.distribute.InputContext | None = None,
                   label_key: str | None = "targets", cycle_length: int = 4,
-                  drop_remainder: bool = False) -> tf.data.Dataset:
+                  drop_remainder: bool = False, feature_keys: list[str] | None = None,
+                  repeat: bool = False) -> tf.data.Dataset:
     """Batches of ``(features, labels)`` (or feature dicts with ``label_key=None``) read from
     a split written by :func:`write_shards`, in its arrays' dtypes.
 
@@ -103,16 +127,13 @@ def shard_dataset(folder: str | Path, entry: dict, *, batch_size: int, shuffle_b
         input_context: read only the files ``i`` with ``i % num_input_pipelines ==
             input_pipeline_id``.
         cycle_length: files read at once.
+        feature_keys: the features kept (default: all but the label).
+        repeat: go round the files for ever (reshuffled each time), batching across the
+            passes, so every batch is full.
     """
-    files = [str(Path(folder) / name) for name in entry["files"]]
+    files = [str(Path(folder) / name) for name in shard_files(entry, input_context)]
     dataset = tf.data.Dataset.from_tensor_slices(files)
     if input_context is not None:
-        if input_context.num_input_pipelines > len(files):
-            raise ValueError(f"{len(files)} shard files cannot feed "
-                             f"{input_context.num_input_pipelines} input pipelines: write at "
-                             "least one file per worker (`--shards`).")
-        dataset = dataset.shard(input_context.num_input_pipelines,
-                                input_context.input_pipeline_id)
         batch_size = input_context.get_per_replica_batch_size(batch_size)
     if shuffle_buffer:
         dataset = dataset.shuffle(len(files), seed=seed, reshuffle_each_iteration=True)
@@ -121,6 +142,8 @@ def shard_dataset(folder: str | Path, entry: dict, *, batch_size: int, shuffle_b
         dataset = dataset.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
     else:
         dataset = dataset.flat_map(tf.data.TFRecordDataset)
+    if repeat:
+        dataset = dataset.repeat()
     spec = parse_spec(entry)
     dtypes = {name: tf.as_dtype(np.dtype(value["dtype"]))
               for name, value in entry["features"].items()}
@@ -128,9 +151,51 @@ def shard_dataset(folder: str | Path, entry: dict, *, batch_size: int, shuffle_b
     def parse(records):
         parsed = tf.io.parse_example(records, spec)
         parsed = {name: tf.cast(value, dtypes[name]) for name, value in parsed.items()}
-        if label_key is None:
-            return parsed
-        return {k: v for k, v in parsed.items() if k != label_key}, parsed[label_key]
+        features = {k: v for k, v in parsed.items()
+                    if k != label_key and (feature_keys is None or k in feature_keys)}
+        return features if label_key is None else (features, parsed[label_key])
 
     return (dataset.batch(batch_size, drop_remainder=drop_remainder)
             .map(parse, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE))
+
+
+def epoch_seed(seed: int, epoch: int) -> int:
+    """The shuffle seed of one epoch: a run resumed at epoch ``e`` reads epoch ``e`` in the
+    order an uninterrupted run would."""
+    return int(np.random.SeedSequence([seed, epoch]).generate_state(1)[0])
+
+
+def shard_epochs(folder: str | Path, entry: dict, *, batch_size: int, seed: int,
+                 first_epoch: int, last_epoch: int, shuffle_buffer: int,
+                 feature_keys: list[str] | None = None,
+                 input_context: tf.distribute.InputContext | None = None
+                 ) -> tuple[tf.data.Dataset, int]:
+    """Training batches for epochs ``first_epoch .. last_epoch - 1`` in one stream (the
+    shards' counterpart of :func:`~recsys_tf.data.pipeline.epoch_dataset`).
+
+    Every epoch is ``steps = ceil(rows / batch_size)`` global batches, its files and records
+    shuffled with :func:`epoch_seed`: one pass over the rows. With ``input_context`` each
+    input pipeline yields ``steps`` full batches of its per-replica size from its own files,
+    going round them again where its share is short: workers whose files hold a few rows
+    fewer must still run the same number of steps, or the all-reduce of the last step would
+    wait forever.
+
+    Returns:
+        The dataset of ``(features, labels)`` and the number of batches per epoch.
+    """
+    if batch_size < 1:
+        raise ValueError(f"`batch_size` must be >= 1. Received: batch_size={batch_size}")
+    if entry["rows"] == 0:
+        raise ValueError("No training examples in the shards.")
+    steps = -(-entry["rows"] // batch_size)
+    epochs = [shard_dataset(folder, entry, batch_size=batch_size,
+                            shuffle_buffer=shuffle_buffer, seed=epoch_seed(seed, epoch),
+                            input_context=input_context, feature_keys=feature_keys,
+                            repeat=input_context is not None).take(steps)
+              for epoch in range(first_epoch, last_epoch)]
+    if not epochs:
+        raise ValueError(f"No epochs between {first_epoch} and {last_epoch}.")
+    dataset = epochs[0]
+    for more in epochs[1:]:
+        dataset = dataset.concatenate(more)
+    return dataset, steps

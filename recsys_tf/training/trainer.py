@@ -13,6 +13,7 @@ import keras
 
 from recsys_tf.data.pipeline import epoch_dataset
 from recsys_tf.data.progress import keras_verbose
+from recsys_tf.data.shards import SHUFFLE_BUFFER, shard_epochs
 from recsys_tf.data.vocabularies import Vocabularies
 from recsys_tf.experiment.experiment_config import ExperimentConfig, TrainConfig
 from recsys_tf.experiment.prepared_data import PreparedData, prepare_data, sentence_encoder
@@ -26,7 +27,7 @@ from recsys_tf.json_values import strict_json
 from recsys_tf.models import ModelConfig, TwoTowerModel
 from recsys_tf.training.early_stopping_checkpoint import EarlyStoppingCheckpoint
 from recsys_tf.training.finetune_adam import FineTuneAdam
-from recsys_tf.training.multiworker_loop import fit_multiworker
+from recsys_tf.training.multiworker_loop import fit_multiworker, memory_batches, shard_batches
 from recsys_tf.training.ranking_validation import RankingValidation
 from recsys_tf.training.strategies import make_strategy, worker_role
 from recsys_tf.training.text_id_init import init_ids_from_text
@@ -112,7 +113,8 @@ def make_optimizer(settings: TrainConfig, model: TwoTowerModel) -> keras.optimiz
 
 def train(experiment: ExperimentConfig, output_dir: str | Path, *, epochs: int | None = None,
           strategy: str | None = None, warm_start: str | Path | None = None,
-          verbose: int | None = None, prepared: PreparedData | None = None, log=None) -> dict:
+          verbose: int | None = None, prepared: PreparedData | None = None,
+          shards: str | Path | None = None, log=None) -> dict:
     """Trains (or resumes) a run; returns the metrics also written to ``metrics.json``.
 
     The same steps for every strategy: the strategy (first: a multi-worker one must exist
@@ -133,6 +135,9 @@ def train(experiment: ExperimentConfig, output_dir: str | Path, *, epochs: int |
         verbose: Keras ``fit`` verbosity (default: a bar on a terminal, a line per epoch in
             a log; :func:`~recsys_tf.data.progress.keras_verbose`).
         prepared: already prepared data (tests, benchmarks); else prepared from the config.
+        shards: a ``recsys-tf data prepare`` folder of the same data: training batches are
+            read from its files (under ``multiworker``, each worker reads only its own)
+            instead of the in-memory examples; validation and test stay in memory.
         log: where progress notes go.
 
     Raises:
@@ -163,6 +168,7 @@ def train(experiment: ExperimentConfig, output_dir: str | Path, *, epochs: int |
     if prepared.log.report.total_dropped or prepared.log.report.altered:
         log(f"data: {len(prepared.log.events)} events kept; " + prepared.log.report.format())
     prepare_seconds = time.perf_counter() - started
+    shard_entry = None if shards is None else training_shards(shards, data["fingerprint"])
 
     text_states = text_encoder_states(experiment, prepared)
     # Seed here, not earlier: loading a text encoder draws random initial weights, and a run
@@ -189,21 +195,30 @@ def train(experiment: ExperimentConfig, output_dir: str | Path, *, epochs: int |
         output.mkdir(parents=True, exist_ok=True)
     checkpoint = EarlyStoppingCheckpoint(output / "checkpoints", MONITOR, settings.patience)
     first_epoch = checkpoint.restore(model)
+    files_read: set[str] = set()
     started = time.perf_counter()
     if first_epoch < settings.epochs and checkpoint.state["wait"] < settings.patience:
         validation = RankingValidation(prepared.valid, prepared.valid_history,
                                        prepared.candidate_mask, settings.eval_batch_size)
+        batch = {"batch_size": settings.batch_size, "seed": settings.seed,
+                 "feature_keys": model.input_names}
         if multi_worker:
-            fit_multiworker(model, optimizer, distribution, prepared.train,
-                            batch_size=settings.batch_size, seed=settings.seed,
+            batches = (memory_batches(distribution, prepared.train, **batch)
+                       if shard_entry is None else
+                       shard_batches(distribution, shards, shard_entry, **batch,
+                                     files_read=files_read))
+            fit_multiworker(model, optimizer, distribution, batches,
                             first_epoch=first_epoch, epochs=settings.epochs,
                             callbacks=[validation, checkpoint],
                             log=lambda line: log(f"worker {worker} {line}"))
         else:
-            dataset, steps = epoch_dataset(prepared.train, batch_size=settings.batch_size,
-                                           seed=settings.seed, first_epoch=first_epoch,
-                                           last_epoch=settings.epochs,
-                                           feature_keys=model.input_names)
+            epochs_range = {"first_epoch": first_epoch, "last_epoch": settings.epochs}
+            if shard_entry is None:
+                dataset, steps = epoch_dataset(prepared.train, **batch, **epochs_range)
+            else:
+                dataset, steps = shard_epochs(shards, shard_entry, **batch, **epochs_range,
+                                              shuffle_buffer=SHUFFLE_BUFFER)
+                files_read.update(shard_entry["files"])
             model.fit(dataset, epochs=settings.epochs, initial_epoch=first_epoch,
                       steps_per_epoch=steps, shuffle=False,
                       callbacks=[validation, checkpoint,
@@ -223,6 +238,8 @@ def train(experiment: ExperimentConfig, output_dir: str | Path, *, epochs: int |
         "resumed_from_epoch": first_epoch,
         "warm_start": str(warm_start) if warm_start else None,
         "workers": distribution.num_replicas_in_sync if multi_worker else None,
+        "input": {"shards": None if shards is None else str(shards),
+                  "files": sorted(files_read)},
         "seconds": {"prepare": round(prepare_seconds, 2), "train": round(train_seconds, 2)},
         "data": data,
         "text_to_id": mapper.to_dict() if mapper is not None else None,
@@ -234,6 +251,20 @@ def train(experiment: ExperimentConfig, output_dir: str | Path, *, epochs: int |
         write_atomically(output / "metrics.json", lambda path: Path(path).write_text(
             json.dumps(strict_json(metrics), indent=2, allow_nan=False) + "\n"))
     return metrics
+
+
+def training_shards(folder: str | Path, fingerprint: str) -> dict:
+    """The ``train`` entry of a shard folder's manifest, checked to hold the data being
+    trained on (the same fingerprint)."""
+    from recsys_tf.experiment.shard_files import read_manifest
+
+    manifest = read_manifest(folder)
+    if manifest["fingerprint"] != fingerprint:
+        raise ValueError(
+            f"{folder}: the shards were written from other data (fingerprint "
+            f"{manifest['fingerprint'][:12]}, this config's data {fingerprint[:12]}); write "
+            "them again with `recsys-tf data prepare` and this config.")
+    return manifest["splits"]["train"]
 
 
 def fit_prior(model: TwoTowerModel, prepared: PreparedData, batch_size: int,

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from recsys_tf.data.shards import shard_dataset, write_shards
+from recsys_tf.data.shards import shard_dataset, shard_epochs, write_shards
 
 
 def examples(rows: int = 23) -> dict[str, np.ndarray]:
@@ -43,6 +43,38 @@ def test_shuffled_reading_keeps_every_row_once(tmp_path):
     again = read_all(shard_dataset(tmp_path, entry, batch_size=8, shuffle_buffer=16, seed=3))
     np.testing.assert_array_equal(read["item_ids"], again["item_ids"])  # seeded
 
+
+
+def test_epochs_are_seeded_per_epoch_so_a_resumed_stream_repeats_its_epochs(tmp_path):
+    data = examples(50)
+    entry = write_shards(data, tmp_path, "train", shards=4)
+    options = {"batch_size": 8, "seed": 5, "shuffle_buffer": 16, "feature_keys": ["item_ids"]}
+    full, steps = shard_epochs(tmp_path, entry, first_epoch=0, last_epoch=3, **options)
+    resumed, _ = shard_epochs(tmp_path, entry, first_epoch=2, last_epoch=3, **options)
+    batches = [(x["item_ids"], y) for x, y in full.as_numpy_iterator()]
+    assert steps == 7 and len(batches) == 21
+    assert set(next(iter(full))[0]) == {"item_ids"}  # only the features asked for
+    epoch = [np.concatenate([b[0] for b in batches[e * 7:(e + 1) * 7]]) for e in range(3)]
+    for rows in epoch:  # every epoch is every row once, in its own order
+        assert sorted(map(bytes, rows)) == sorted(map(bytes, data["item_ids"]))
+    assert not np.array_equal(epoch[0], epoch[1])
+    again = np.concatenate([x["item_ids"] for x, _ in resumed.as_numpy_iterator()])
+    np.testing.assert_array_equal(again, epoch[2])
+
+
+def test_workers_with_unequal_files_run_the_same_number_of_steps(tmp_path):
+    data = examples(45)  # files of 12, 11, 11, 11 rows; worker 0 holds 23, worker 1 22
+    entry = write_shards(data, tmp_path, "train", shards=4)
+    counts = []
+    for worker in range(2):
+        context = tf.distribute.InputContext(num_input_pipelines=2, input_pipeline_id=worker,
+                                             num_replicas_in_sync=2)
+        dataset, steps = shard_epochs(tmp_path, entry, batch_size=10, seed=0, first_epoch=0,
+                                      last_epoch=1, shuffle_buffer=8, input_context=context)
+        sizes = [len(y) for _, y in dataset.as_numpy_iterator()]
+        assert steps == 5 and all(size == 5 for size in sizes)  # per-replica batches
+        counts.append(len(sizes))
+    assert counts == [5, 5]
 
 def test_two_workers_read_disjoint_files_that_cover_the_split(tmp_path):
     data = examples(40)

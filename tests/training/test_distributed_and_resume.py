@@ -105,6 +105,28 @@ def test_two_workers_on_localhost_and_their_warm_start(tmp_path):
     assert warm["history"][0]["loss"] < (cold[0] + cold[1]) / 2
 
 
+def test_two_workers_read_disjoint_shard_files(tmp_path):
+    from recsys_tf.experiment.shard_files import prepare_shards
+    from tests.training.tiny_experiment import tiny_experiment
+
+    shards = tmp_path / "shards"
+    manifest = prepare_shards(tiny_experiment(tmp_path / "cache0", epochs=3), shards, shards=4,
+                              log=lambda line: None)
+    chief, other = two_workers(tmp_path / "run", tmp_path / "cache", 3, 1, "", shards)
+    assert [h["val_ndcg@10"] for h in chief["history"]] == pytest.approx(
+        [h["val_ndcg@10"] for h in other["history"]], abs=1e-6)   # the same weights
+    assert chief["history"][-1]["loss"] < chief["history"][0]["loss"]
+    files = manifest["splits"]["train"]["files"]
+    assert chief["input"]["files"] == files[0::2] and other["input"]["files"] == files[1::2]
+
+    # The same data in memory on one device learns as well (a different shuffle, so not the
+    # same numbers: within the tiny validation set's noise).
+    memory = run_tiny(tmp_path / "memory", tmp_path / "cache", 3, "one")
+    assert memory["input"] == {"shards": None, "files": []}
+    assert chief["history"][-1]["val_ndcg@10"] == pytest.approx(
+        memory["history"][-1]["val_ndcg@10"], abs=0.05)
+
+
 def test_a_missing_worker_fails_with_its_address_and_sigterm_stops_the_wait(tmp_path):
     from tests.training.tiny_experiment import tiny_experiment
 

@@ -132,3 +132,15 @@ def test_text_encoder_fine_tuning_refuses_xla(tmp_path):
         model={"text_finetune_layers": 1})
     with pytest.raises(ValueError, match="jit_compile"):
         train(experiment, tmp_path / "run", verbose=0)
+
+
+def test_shards_of_other_data_are_refused_before_anything_is_written(tmp_path):
+    from recsys_tf.experiment.shard_files import prepare_shards
+
+    other = tiny_experiment(tmp_path / "cache").replace(data={"synthetic": {"num_users": 300,
+                                                                            "seed": 2}})
+    prepare_shards(other, tmp_path / "shards", shards=2, log=lambda line: None)
+    with pytest.raises(ValueError, match="written from other data"):
+        train(tiny_experiment(tmp_path / "cache", epochs=1), tmp_path / "run", verbose=0,
+              shards=tmp_path / "shards")
+    assert not (tmp_path / "run").exists()
