@@ -119,6 +119,11 @@ def build_parser() -> argparse.ArgumentParser:
                         help="XLA-compile update_interest's numeric core (about half its CPU "
                              "cost; TF Serving on CPU then needs "
                              "--xla_cpu_compilation_enabled=true)")
+    export.add_argument("--mode", choices=("full", "index"), default="full",
+                        help="full: recommend & co. rank the catalogue in the SavedModel; "
+                             "index: the SavedModel serves user_embedding / update_interest "
+                             "state without per-item ranking tables, and `retrieval-index` "
+                             "holds the item vectors (docs/serving.md)")
     export.set_defaults(handler=_export)
 
     query = commands.add_parser(
@@ -175,7 +180,7 @@ def _export(args: argparse.Namespace) -> int:
         raise ValueError(f"--new-item-slots must be in [0, --top-k]. Received: "
                          f"{args.new_item_slots}")
     export_run(args.model, args.base_path, version=args.version, top_k=args.top_k,
-               xla_update=args.xla_update, **slots)
+               xla_update=args.xla_update, mode=args.mode, **slots)
     return 0
 
 

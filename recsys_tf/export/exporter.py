@@ -6,6 +6,13 @@ only loads integer-named directories) which is renamed to ``<version>`` as the l
 server polling the base path therefore never sees a partial version, and a killed export leaves
 only a temporary directory, removed by the next export.
 
+Two modes: ``full`` (the default) ranks the catalogue inside the SavedModel (``recommend``,
+``update_interest`` with top-k, ...); ``index`` leaves that to a retrieval index
+(:mod:`~recsys_tf.retrieval.tfrs_index`): the SavedModel serves ``user_embedding`` and the
+state of ``update_interest`` without the per-item ranking tables, and the candidates' ids and
+vectors are written to ``assets.extra/candidates.npz`` (not loaded by TF Serving) for the index
+builder. docs/serving.md gives the memory per item of each.
+
 Example::
 
     path = export_run("runs/synthetic", "exports/recsys")     # exports/recsys/1
@@ -20,6 +27,7 @@ import shutil
 import time
 from pathlib import Path
 
+import numpy as np
 import tensorflow as tf
 
 from recsys_tf.evaluation.new_item_slots import DEFAULT_SLOTS, DEFAULT_TITLE_WEIGHT
@@ -30,6 +38,8 @@ from recsys_tf.export.warmup import example_requests, write_warmup_file
 
 TEMPORARY_PREFIX = ".tmp-"
 TOKENIZER_VOCABULARY = "vocab.txt"
+CANDIDATES_FILE = "candidates.npz"
+MODES = ("full", "index")
 
 
 class _FineTunedTokenEncoder:
@@ -108,11 +118,13 @@ def _running(pid: int) -> bool:
 def export_run(run_dir: str | Path, base_path: str | Path, *, version: int | None = None,
                top_k: int = 10, model_name: str = "recsys", xla_update: bool = False,
                new_item_slots: int = DEFAULT_SLOTS,
-               new_item_title_weight: float = DEFAULT_TITLE_WEIGHT, log=print) -> Path:
+               new_item_title_weight: float = DEFAULT_TITLE_WEIGHT, mode: str = "full",
+               log=print) -> Path:
     """Exports the finished run ``run_dir`` as version ``version`` (default: the next one),
     ``recommend`` keeping ``new_item_slots`` of its ``top_k`` places for catalogue items
     without training events, ranked for them with ``new_item_title_weight``
-    (:mod:`~recsys_tf.evaluation.new_item_slots`).
+    (:mod:`~recsys_tf.evaluation.new_item_slots`); ``mode="index"``: the index mode above
+    (``top_k`` and the new-item settings then belong to the index).
 
     Raises:
         ValueError: ``run_dir`` is not a finished run, or the version already exists (versions
@@ -120,6 +132,8 @@ def export_run(run_dir: str | Path, base_path: str | Path, *, version: int | Non
     """
     from recsys_tf.experiment.run_directory import FinishedRun
 
+    if mode not in MODES:
+        raise ValueError(f"--mode must be one of {MODES}. Received: {mode!r}")
     started = time.perf_counter()
     base = Path(base_path)
     if base.exists() and not base.is_dir():
@@ -137,13 +151,14 @@ def export_run(run_dir: str | Path, base_path: str | Path, *, version: int | Non
                          "a new --version or omit it for the next one)")
 
     run = FinishedRun.load(run_dir)
-    encoder, tokenizer_vocabulary = token_encoder(run)
+    catalogue = mode == "full"
+    encoder, tokenizer_vocabulary = token_encoder(run) if catalogue else (None, None)
     data = run.experiment.data
     module = ServingModule(run.model.towers(), run.vocabularies, max_length=data.max_length,
                            max_cross_length=data.max_cross_length, top_k=top_k,
                            token_encoder=encoder, new_item_slots=min(new_item_slots, top_k),
                            new_item_title_weight=new_item_title_weight,
-                           xla_update=xla_update)
+                           xla_update=xla_update, catalogue=catalogue)
     temporary = base / f"{TEMPORARY_PREFIX}{version}-{os.getpid()}"
     shutil.rmtree(temporary, ignore_errors=True)
     try:
@@ -156,8 +171,12 @@ def export_run(run_dir: str | Path, base_path: str | Path, *, version: int | Non
                 f"read ({', '.join(missing[:5])}): TF Serving would fail every request. A Keras "
                 "object is tracked by the export module (see recsys_tf/export/keras_variables.py).")
         extra = temporary / "assets.extra"
-        write_warmup_file(extra, example_requests(module, run.vocabularies),
-                          model_name=model_name)
+        requests = example_requests(module, run.vocabularies)
+        write_warmup_file(extra, {name: request for name, request in requests.items()
+                                  if name in signatures}, model_name=model_name)
+        if not catalogue:
+            item_ids, vectors = module.candidate_vectors()
+            np.savez(extra / CANDIDATES_FILE, item_ids=item_ids.astype(str), vectors=vectors)
         if tokenizer_vocabulary is not None:
             (extra / TOKENIZER_VOCABULARY).write_text("\n".join(tokenizer_vocabulary) + "\n",
                                                       encoding="utf-8")
@@ -211,10 +230,14 @@ def _manifest(module: ServingModule, signatures: dict, run, version: int, top_k:
 
     return {"format_version": 1, "version": version, "recsys_tf": recsys_tf.__version__,
             "tensorflow": tf.__version__, "run": str(run.directory.resolve()),
+            "mode": "full" if module.catalogue else "index",
+            "candidates": (None if module.catalogue else
+                           {"file": f"assets.extra/{CANDIDATES_FILE}",
+                            "count": len(module.candidate_items)}),
             "top_k": module.top_k, "requested_top_k": top_k, "xla_update": module.xla_update,
             "new_item_slots": module.new_item_slots,
             "new_item_title_weight": module.new_item_title_weight,
-            "new_items": int(module.new_items.numpy().sum()),
+            "new_items": int(module.new_items.numpy().sum()) if module.catalogue else 0,
             "max_length": module.max_length, "max_cross_length": module.max_cross_length,
             "state_size": module.state.size, "state_layout": module.state.layout(),
             "empty_history": "the model's output on an all-padding sequence (= the zero state)",

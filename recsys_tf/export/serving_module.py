@@ -24,6 +24,13 @@ Signatures (named inputs, dict outputs; ``k`` = the export's ``top_k``):
   ``top_topics`` / ``top_topic_weights``, and the ``history_item_ids`` whose removal lowers the
   item's score most, with that drop (``history_contributions``).
 
+With ``catalogue=False`` (``recsys-tf export --mode index``) the module leaves the scan of the
+catalogue to a retrieval index: it keeps only ``user_embedding`` (also ``serving_default``) and
+an ``update_interest`` without ``exclude_item_ids`` and top-k outputs, and holds none of the
+ranking's per-item tables (item vectors, candidate and new-item masks, the transition prior's
+successors); :meth:`ServingModule.candidate_vectors` gives the vectors for the index. The
+query tower's own per-item rows (the id and text rows it reads for history events) stay.
+
 A history is ``item_ids`` ``[b, length]`` (string, ``""`` = padding) with, as the model uses
 them, ``event_types`` (string), ``timestamps`` (int64 unix seconds) and the other domain's
 ``cross_item_ids``, ``cross_event_types``, ``cross_timestamps`` ``[b, cross_length]``. Bad input
@@ -79,12 +86,14 @@ class ServingModule(tf.Module):
             update, catalogue scores, top-k) with XLA: that core takes about half the time on
             CPU, the whole signature ~30% less. TF Serving runs XLA on CPU only with
             ``--xla_cpu_compilation_enabled=true``; off by default.
+        catalogue: False = the index mode (no per-item ranking tables; see above).
     """
 
     def __init__(self, towers: Towers, vocabularies: Vocabularies, *, max_length: int,
                  max_cross_length: int, top_k: int = 10, token_encoder=None,
                  explain_items: int = 5, new_item_slots: int = 0,
-                 new_item_title_weight: float = DEFAULT_TITLE_WEIGHT, xla_update: bool = False):
+                 new_item_title_weight: float = DEFAULT_TITLE_WEIGHT, xla_update: bool = False,
+                 catalogue: bool = True):
         super().__init__(name="recsys_tf_serving")
         config = towers.config
         # Keras objects are called, not tracked; the tf.Variables they read are tracked (see
@@ -107,9 +116,34 @@ class ServingModule(tf.Module):
                              if self.xla_update else self._update_step)
 
         candidate_mask = np.asarray(towers.score.candidate_mask.numpy() > 0)
-        self.top_k = int(min(top_k, candidate_mask.sum()))
-        if self.top_k < 1:
+        self.catalogue = bool(catalogue)
+        self.candidate_items = np.flatnonzero(candidate_mask)  # not saved: plain NumPy
+        if not len(self.candidate_items):
             raise ValueError("The model has no candidate items to recommend.")
+        item_text = towers.item_text
+        if item_text is not None:
+            item_text = (wrapped_variable(item_text) if isinstance(item_text, keras.Variable)
+                         else tf.Variable(np.asarray(item_text, np.float32), trainable=False,
+                                          name="item_text"))
+        self.item_text = item_text
+        self.state = TowerStates(towers, item_text)
+        if self.catalogue:
+            self._init_catalogue(towers, candidate_mask, top_k, new_item_slots,
+                                 new_item_title_weight)
+        else:
+            self.top_k, self.new_item_slots, self.new_item_title_weight = 0, 0, 0.0
+            self._candidate_vectors = np.asarray(towers.item_vectors)[self.candidate_items]
+        if config.has_categories:
+            names = ["", ""] + list(vocabularies.category.tokens)
+        else:
+            names = [f"topic-{i}" for i in range(config.topic_count)]
+        self.topic_names = tf.constant(names[:config.topic_count])
+
+    def _init_catalogue(self, towers, candidate_mask, top_k, new_item_slots,
+                        new_item_title_weight):
+        """The per-item tables of the ranking signatures (the full mode)."""
+        config = towers.config
+        self.top_k = int(min(top_k, candidate_mask.sum()))
         self.candidate_mask = tf.Variable(candidate_mask, trainable=False, name="candidates")
         if not 0 <= new_item_slots <= self.top_k:
             raise ValueError(f"`new_item_slots` must be in [0, top_k={self.top_k}]. "
@@ -121,24 +155,20 @@ class ServingModule(tf.Module):
                 towers.candidate_model.item_tower.known.numpy() == 0)
         self.new_items = tf.Variable(new_items, trainable=False, name="new_items")
         self.new_item_title_weight = float(new_item_title_weight) if config.text_dim else 0.0
-        item_text = towers.item_text
-        if item_text is not None:
-            item_text = (wrapped_variable(item_text) if isinstance(item_text, keras.Variable)
-                         else tf.Variable(np.asarray(item_text, np.float32), trainable=False,
-                                          name="item_text"))
-        self.item_text = item_text
-        self.state = TowerStates(towers, item_text)
         self.item_vectors = tf.Variable(towers.item_vectors, trainable=False,
                                         name="item_vectors")
-        if config.has_categories:
-            names = ["", ""] + list(vocabularies.category.tokens)
-        else:
-            names = [f"topic-{i}" for i in range(config.topic_count)]
-        self.topic_names = tf.constant(names[:config.topic_count])
 
     @property
     def token_encoder(self):
         return self.keras.token_encoder
+
+    def candidate_vectors(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(item ids [n] (str), item embeddings [n, D])`` of the candidate items: what a
+        retrieval index holds. Their dot product with ``user_embedding`` is the score."""
+        vectors = (self.item_vectors.numpy()[self.candidate_items] if self.catalogue
+                   else self._candidate_vectors)
+        ids = self.items.token(tf.constant(self.candidate_items, tf.int32)).numpy()
+        return np.array([value.decode("utf-8") for value in ids], object), vectors
 
     # === Shared pieces: every score comes from the towers' RetrievalScore ===
 
@@ -326,9 +356,10 @@ class ServingModule(tf.Module):
             "event_type", tf.fill(tf.shape(inputs["item_id"]), "")))
         extra = {name: inputs[name] for name in ("timestamp", "last_timestamp", "cross_domain")
                  if name in inputs}
-        out, indices = self._update_core(state, items, events,
-                                         self.items(inputs["exclude_item_ids"]), extra)
-        out["item_ids"] = self.items.token(indices)
+        excluded = self.items(inputs["exclude_item_ids"]) if self.catalogue else None
+        out, indices = self._update_core(state, items, events, excluded, extra)
+        if self.catalogue:
+            out["item_ids"] = self.items.token(indices)
         return out
 
     def _update_step(self, state, items, events, excluded_items, extra):
@@ -354,10 +385,13 @@ class ServingModule(tf.Module):
             state = self.state.step(state, event)
         query, interest = self.state.query(state)
         user = self._user_vectors(query, interest)
-        scores, indices = self._top_scores(user, excluded_items, self.state.last_item(state))
-        out.update(scores=scores, state=state, user_embedding=user)
+        out.update(state=state, user_embedding=user)
         if interest is not None:
             out["interest"] = interest
+        if not self.catalogue:  # the index mode: the top-k is the index's
+            return out, None
+        out["scores"], indices = self._top_scores(user, excluded_items,
+                                                  self.state.last_item(state))
         return out, indices
 
     def explain(self, features):
@@ -434,14 +468,17 @@ class ServingModule(tf.Module):
             specs["last_timestamp"] = tf.TensorSpec([None], tf.int64, name="last_timestamp")
         if self.config.use_cross_domain:
             specs["cross_domain"] = tf.TensorSpec([None], tf.bool, name="cross_domain")
-        specs["exclude_item_ids"] = tf.TensorSpec([None, None], tf.string,
-                                                  name="exclude_item_ids")
+        if self.catalogue:
+            specs["exclude_item_ids"] = tf.TensorSpec([None, None], tf.string,
+                                                      name="exclude_item_ids")
         return specs
 
     def signatures(self) -> dict:
         """The concrete functions to pass to ``tf.saved_model.save(signatures=...)``; the
         module then tracks (saves) only the model variables they read."""
         history = self.history_specs()
+        if not self.catalogue:
+            return self._index_signatures(history)
         explain = {**history, "item_id": tf.TensorSpec([None], tf.string, name="item_id")}
         functions = {
             "recommend": tf.function(self.recommend, input_signature=[history]),
@@ -463,6 +500,20 @@ class ServingModule(tf.Module):
                     tf.TensorSpec([None, None], tf.int32, name="padding_mask")])
         concrete = {name: fn.get_concrete_function() for name, fn in functions.items()}
         concrete["serving_default"] = concrete["recommend"]
+        return self._keep_read_variables(concrete)
+
+    def _index_signatures(self, history) -> dict:
+        """The index mode's signatures: the user's embedding and state, nothing per item."""
+        concrete = {
+            "user_embedding": tf.function(self.user_embedding, input_signature=[history])
+            .get_concrete_function(),
+            "update_interest": tf.function(self.update_interest,
+                                           input_signature=[self.update_specs()])
+            .get_concrete_function()}
+        concrete["serving_default"] = concrete["user_embedding"]
+        return self._keep_read_variables(concrete)
+
+    def _keep_read_variables(self, concrete: dict) -> dict:
         # Save only the model variables some signature reads: the candidate tower's text table
         # (a copy of the query tower's, 18.6 MB at Beauty size) and its other tables baked into
         # `item_vectors`, the sampling and seed-generator state are dead weight in an export.

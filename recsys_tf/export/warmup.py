@@ -20,7 +20,7 @@ WARMUP_FILE = "tf_serving_warmup_requests"
 def example_requests(module, vocabularies, *, length: int = 3) -> dict[str, dict[str, np.ndarray]]:
     """Small valid inputs for every signature of a
     :class:`~recsys_tf.export.serving_module.ServingModule` (the catalogue's first items)."""
-    candidates = np.flatnonzero(module.candidate_mask.numpy())
+    candidates = module.candidate_items
     items = np.array([vocabularies.item_id.token(int(i)) for i in candidates[:length]], object)
     event = vocabularies.event_type.token(2) if len(vocabularies.event_type) > 2 else ""
     times = 1_700_000_000 + 3_600 * np.arange(len(items), dtype=np.int64)

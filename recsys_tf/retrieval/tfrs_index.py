@@ -7,7 +7,9 @@ TensorFlow is imported), so this module runs in its own process
     python -m recsys_tf.retrieval.tfrs_index --export exports/recsys/1 --output index/1
 
 It indexes the ``item_embedding`` of every candidate item of the export (items of the target
-domain) in a ``tfrs.layers.factorized_top_k.BruteForce`` layer (``ScaNN`` with
+domain; for an export written with ``--mode index``, the vectors of its
+``assets.extra/candidates.npz``) in a ``tfrs.layers.factorized_top_k.BruteForce`` layer
+(``ScaNN`` with
 ``--backend scann`` when the ``scann`` package is installed), uses the export's
 ``user_embedding`` signature as the query model, and saves a SavedModel whose ``query``
 signature (also ``serving_default``) takes the export's history inputs and returns ``scores``
@@ -34,7 +36,30 @@ if "tensorflow" in sys.modules and os.environ.get("TF_USE_LEGACY_KERAS") != "1":
 os.environ["TF_USE_LEGACY_KERAS"] = "1"
 
 import tensorflow as tf  # noqa: E402
-import tensorflow_recommenders as tfrs  # noqa: E402
+
+
+def _import_tfrs():
+    """``(tensorflow_recommenders, the error of scann's ops or None)``.
+
+    TFRS imports ``scann`` when it is installed and catches only ImportError; ``scann`` 1.4.2
+    on TensorFlow 2.21 fails with NotFoundError (its ops library does not load), which would
+    break every backend. Then ``scann`` is hidden from TFRS, BruteForce works, and ``--backend
+    scann`` says why it cannot run."""
+    try:
+        import tensorflow_recommenders
+
+        return tensorflow_recommenders, None
+    except tf.errors.NotFoundError as error:
+        for name in [n for n in sys.modules if n.split(".")[0] in ("scann",
+                                                                    "tensorflow_recommenders")]:
+            del sys.modules[name]
+        sys.modules["scann"] = None  # `import scann` now raises ImportError
+        import tensorflow_recommenders
+
+        return tensorflow_recommenders, error
+
+
+tfrs, SCANN_LOAD_ERROR = _import_tfrs()
 
 BACKENDS = ("bruteforce", "scann")
 
@@ -71,22 +96,47 @@ class RetrievalIndex(tf.Module):
         return {"scores": scores, "item_ids": item_ids}
 
 
+def candidates(export, export_dir: str | Path) -> tuple[tf.Tensor, tf.Tensor]:
+    """``(item ids, item embeddings)`` of an export's candidate items."""
+    from recsys_tf.export.export_manifest import read_manifest
+
+    manifest = read_manifest(export_dir)
+    if manifest.get("mode", "full") == "index":
+        import numpy as np
+
+        with np.load(Path(export_dir) / manifest["candidates"]["file"]) as stored:
+            return (tf.constant(stored["item_ids"].astype(object)),
+                    tf.constant(stored["vectors"], tf.float32))
+    item_ids = tf.boolean_mask(export.items.tokens, export.candidate_mask)
+    return item_ids, export.signatures["item_embedding"](item_ids=item_ids)["item_embedding"]
+
+
+def scann_layer(tower, k: int):
+    """TFRS's ScaNN layer, or a ValueError saying why ScaNN cannot run here."""
+    if SCANN_LOAD_ERROR is not None:  # scann 1.4.2 on TensorFlow 2.21
+        detail = (str(SCANN_LOAD_ERROR).strip().splitlines() or ["NotFoundError"])[0][:200]
+        raise ValueError(
+            f"--backend scann: the `scann` package is installed but its TensorFlow ops do not "
+            f"load on TensorFlow {tf.__version__} ({detail}); install a scann release built "
+            "for this TensorFlow, or use --backend bruteforce (exact, the same top-k)")
+    try:
+        import scann  # noqa: F401
+    except ImportError:
+        raise ValueError("--backend scann needs the `scann` package (pip install scann); "
+                         "use --backend bruteforce") from None
+    return tfrs.layers.factorized_top_k.ScaNN(tower, k=k)
+
+
 def build_index(export_dir: str | Path, *, k: int = 10, backend: str = "bruteforce",
                 max_exclusions: int = 200):
     """``(RetrievalIndex, input specs)`` over the candidates of an export version."""
     if backend not in BACKENDS:
         raise ValueError(f"--backend must be one of {BACKENDS}. Received: {backend!r}")
     export = tf.saved_model.load(str(export_dir))
-    item_ids = tf.boolean_mask(export.items.tokens, export.candidate_mask)
-    vectors = export.signatures["item_embedding"](item_ids=item_ids)["item_embedding"]
+    item_ids, vectors = candidates(export, export_dir)
     tower = ExportedUserTower(export)
     if backend == "scann":
-        try:
-            import scann  # noqa: F401
-        except ImportError:
-            raise ValueError("--backend scann needs the `scann` package (pip install scann); "
-                             "use --backend bruteforce") from None
-        layer = tfrs.layers.factorized_top_k.ScaNN(tower, k=k)
+        layer = scann_layer(tower, k)
     else:
         layer = tfrs.layers.factorized_top_k.BruteForce(tower, k=k)
     layer.index(vectors, item_ids)
