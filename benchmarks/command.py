@@ -99,10 +99,17 @@ def _serving() -> Suite:
         calls=args.calls, model_dir=args.model, log=log), serving_table)
 
 
+def _scale() -> Suite:
+    from benchmarks.suites.scale import SIZES, run_scale_benchmark, scale_plots, scale_table
+
+    return Suite(lambda args, log: run_scale_benchmark(
+        sizes=args.sizes or SIZES, log=log), scale_table, scale_plots)
+
+
 SUITES: dict[str, Callable[[], Suite]] = {
     "ml-100k": lambda: _ranking("ml-100k"), "beauty": lambda: _ranking("beauty"),
     "food-kitchen": _food_kitchen, "cold-start": _cold_start, "drift": _drift,
-    "speed": _speed, "serving": _serving,
+    "speed": _speed, "serving": _serving, "scale": _scale,
 }
 
 
@@ -135,8 +142,24 @@ def build_parser() -> argparse.ArgumentParser:
                         help="serving: timed requests per measurement")
     parser.add_argument("--model", help="serving: a finished run (default: random weights at "
                                         "Beauty sizes)")
+    parser.add_argument("--size", action="append", dest="sizes", type=scale_size,
+                        metavar="ITEMSxEVENTS", help="scale: one size, e.g. 100000x1000000 "
+                        "(repeatable; default: 10k, 100k, 1M items × 1M events and 100k "
+                        "items × 3M, 10M events)")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     return parser
+
+
+def scale_size(text: str) -> tuple[int, int]:
+    """``ITEMSxEVENTS`` -> ``(items, events)``.
+
+    >>> scale_size("10000x1000000")
+    (10000, 1000000)
+    """
+    items, sep, events = text.lower().partition("x")
+    if not sep or not items.isdigit() or not events.isdigit():
+        raise argparse.ArgumentTypeError(f"expected ITEMSxEVENTS, e.g. 10000x1000000: {text!r}")
+    return int(items), int(events)
 
 
 def main(argv: list[str]) -> dict | str:

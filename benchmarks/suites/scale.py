@@ -1,0 +1,369 @@
+"""``recsys-tf bench scale``: what each step costs as the catalogue and the log grow.
+
+For each size (catalogue items × events) a seeded synthetic log is generated
+(:func:`growth_log`: users drift between topics, Zipf-like popularity inside a topic), written
+as an ``events-csv`` file, and every step a user runs is timed at that size:
+
+- **prepare**: ``recsys-tf data prepare --shards 8`` in its own process: seconds and peak RSS;
+- **epoch**: training from those shards with the sampled softmax (logQ), ``STEPS`` timed steps
+  after ``WARMUP_STEPS``, scaled to a full epoch (``steps_per_epoch``) and per million events;
+- **evaluation**: :class:`~recsys_tf.evaluation.device_ranks.BlockRanker` full ranking of
+  ``EVAL_USERS`` validation users over the whole catalogue, history masked;
+- **export**: the SavedModel of the full mode and of the index mode (bytes, and bytes per
+  item from one size to the next);
+- **latency** at batch 1 through the loaded SavedModels: ``recommend`` and ``update_interest``
+  of the full export; ``user_embedding`` of the index export plus the TFRS BruteForce query
+  (``benchmarks/suites/scale_index.py``, its own Keras-2 process), whose sum is the index
+  path's ``recommend``; and the index's build time.
+
+The model has random weights from its initialisers (cost does not depend on them). Text is
+off (MiniLM over a million titles alone takes ~20 minutes on 2 cores; docs/benchmarks.md).
+
+Example::
+
+    result = run_scale_benchmark(sizes=[(10_000, 100_000)])
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from benchmarks.suites.serving import _summary, _timed
+
+SIZES = ((10_000, 1_000_000), (100_000, 1_000_000), (1_000_000, 1_000_000),
+         (100_000, 3_000_000), (100_000, 10_000_000))
+EVENTS_PER_USER = 50
+TOPICS = 64
+SHARDS = 8
+STEPS, WARMUP_STEPS = 20, 3
+EVAL_USERS = 1000
+LATENCY_CALLS = 200
+
+
+def growth_log(num_items: int, num_events: int, seed: int = 0) -> dict[str, np.ndarray]:
+    """A seeded log of ``num_events`` events over ``num_items`` items, ``EVENTS_PER_USER``
+    per user on average: each user stays on a topic (a contiguous block of items) for a
+    geometric number of events (mean 12), items inside a topic log-uniform in rank (Zipf-like).
+
+    >>> log = growth_log(1_000, 5_000)
+    >>> len(log["item_id"]), int(log["item_id"].max()) < 1_000
+    (5000, True)
+    """
+    rng = np.random.default_rng(seed)
+    users = max(num_events // EVENTS_PER_USER, 1)
+    lengths = rng.integers(EVENTS_PER_USER // 2, EVENTS_PER_USER * 3 // 2 + 1, users)
+    lengths = np.maximum((lengths * num_events / lengths.sum()).astype(np.int64), 3)
+    lengths[-1] += num_events - lengths.sum()
+    if lengths[-1] < 3:
+        raise ValueError(f"{num_events} events are too few for {users} users")
+    user = np.repeat(np.arange(users), lengths)
+    start = np.repeat(np.cumsum(lengths) - lengths, lengths)
+    switch = (rng.random(num_events) < 1 / 12) | (np.arange(num_events) == start)
+    segment = np.cumsum(switch) - 1
+    topic = rng.integers(0, TOPICS, segment[-1] + 1)[segment]
+    per_topic = max(num_items // TOPICS, 1)
+    rank = np.minimum(np.floor(per_topic ** rng.random(num_events)).astype(np.int64) - 1,
+                      per_topic - 1)
+    item = np.minimum(topic * per_topic + rank, num_items - 1)
+    gaps = np.where(rng.random(num_events) < 0.2, rng.integers(86_400, 3 * 86_400, num_events),
+                    rng.integers(30, 1_800, num_events))
+    gaps[np.arange(num_events) == start] = 0
+    elapsed = np.cumsum(gaps)
+    timestamp = (1_700_000_000 + rng.integers(0, 30 * 86_400, users)[user]
+                 + elapsed - elapsed[start])
+    return {"user_id": user, "item_id": item, "timestamp": timestamp,
+            "event_type": rng.choice(np.array(["view", "click", "buy"]), num_events,
+                                     p=[0.7, 0.2, 0.1])}
+
+
+def write_log(log: dict[str, np.ndarray], path: Path) -> None:
+    import pandas as pd
+
+    pd.DataFrame({"user_id": np.char.add("u", log["user_id"].astype(str)),
+                  "item_id": np.char.add("i", log["item_id"].astype(str)),
+                  "timestamp": log["timestamp"], "event_type": log["event_type"]}
+                 ).to_csv(path, index=False)
+
+
+def experiment_for(events_csv: Path, cache: Path):
+    from recsys_tf.experiment.experiment_config import ExperimentConfig
+
+    return ExperimentConfig.from_dict({
+        "data": {"format": "events-csv", "path": str(events_csv), "text_encoder": "none",
+                 "cache_dir": str(cache), "columns": {"domain": None, "value": None}},
+        "model": {"embedding_dim": 64, "hidden_dim": 64, "query_dim": 64, "use_content": False,
+                  "use_topic_interest": False, "use_cross_domain": False},
+        "train": {"loss": "sampled", "num_negatives": 1000, "batch_size": 256,
+                  "eval_batch_size": 256}})
+
+
+def prepare_in_process(config: Path, output: Path) -> dict:
+    """``recsys-tf data prepare`` as its own process: seconds and that process's peak RSS."""
+    command = [sys.executable, "-m", "recsys_tf", "data", "prepare", "--config", str(config),
+               "--output", str(output), "--shards", str(SHARDS), "--json"]
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    stdout, stderr = process.stdout.read(), process.stderr.read()
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"data prepare failed: {stderr.decode()[-2000:]}")
+    manifest = json.loads(stdout)
+    return {"seconds": round(seconds, 2), "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+            "train_rows": manifest["splits"]["train"]["rows"]}
+
+
+def measure_size(num_items: int, num_events: int, work: Path, *, seed: int = 0,
+                 log=print) -> dict:
+    import keras
+    import tensorflow as tf
+
+    from recsys_tf.data.shards import SHUFFLE_BUFFER, shard_epochs
+    from recsys_tf.evaluation.device_ranks import BlockRanker
+    from recsys_tf.experiment.prepared_data import prepare_data
+    from recsys_tf.experiment.shard_files import read_manifest
+    from recsys_tf.export.serving_module import ServingModule
+    from recsys_tf.export.warmup import example_requests
+    from recsys_tf.training.trainer import build_model, make_optimizer
+
+    work.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    write_log(growth_log(num_items, num_events, seed), work / "events.csv")
+    row = {"items": num_items, "events": num_events,
+           "generate_seconds": round(time.perf_counter() - started, 2)}
+    experiment = experiment_for(work / "events.csv", work / "cache")
+    experiment.save(work / "config.json")
+    row["prepare"] = prepare_in_process(work / "config.json", work / "shards")
+    log(f"{num_items} items × {num_events} events: prepared in {row['prepare']['seconds']} s, "
+        f"peak RSS {row['prepare']['peak_rss_mb']} MB")
+
+    prepared = prepare_data(experiment.data)
+    keras.utils.set_random_seed(seed)
+    model = build_model(experiment, prepared)
+    model.compile(optimizer=make_optimizer(experiment.train, model))
+    entry = read_manifest(work / "shards")["splits"]["train"]
+    batches, steps_per_epoch = shard_epochs(
+        work / "shards", entry, batch_size=experiment.train.batch_size, seed=seed,
+        first_epoch=0, last_epoch=1, shuffle_buffer=SHUFFLE_BUFFER,
+        feature_keys=model.input_names)
+    batches = batches.repeat()
+    model.fit(batches, epochs=1, steps_per_epoch=WARMUP_STEPS, shuffle=False, verbose=0)
+    started = time.perf_counter()
+    model.fit(batches, epochs=1, steps_per_epoch=STEPS, shuffle=False, verbose=0)
+    step = (time.perf_counter() - started) / STEPS
+    row["epoch"] = {"step_seconds": round(step, 4), "steps_per_epoch": steps_per_epoch,
+                    "epoch_seconds": round(step * steps_per_epoch, 1),
+                    "seconds_per_million_events": round(step * steps_per_epoch
+                                                        / (num_events / 1e6), 1)}
+    log(f"  epoch {row['epoch']['epoch_seconds']} s ({step * 1000:.0f} ms/step)")
+
+    users = min(EVAL_USERS, len(prepared.valid["target"]))
+    subset = {k: v[:users] for k, v in prepared.valid.items()}
+    ranker = BlockRanker(model)
+    ranker.ranks({k: v[:8] for k, v in subset.items()}, history=prepared.valid_history,
+                 batch_size=8)  # trace
+    started = time.perf_counter()
+    ranker.ranks(subset, history=prepared.valid_history, batch_size=256)
+    row["evaluation"] = {"users": users,
+                         "ms_per_user": round((time.perf_counter() - started) / users * 1000,
+                                              3)}
+    log(f"  evaluation {row['evaluation']['ms_per_user']} ms per user")
+
+    towers = model.towers()
+    exports = {}
+    for mode in ("full", "index"):
+        module = ServingModule(towers, prepared.vocabularies, max_length=50,
+                               max_cross_length=50, top_k=10, new_item_slots=0,
+                               catalogue=mode == "full")
+        started = time.perf_counter()
+        tf.saved_model.save(module, str(work / mode), signatures=module.signatures())
+        exports[mode] = (module, time.perf_counter() - started)
+    row["export"] = {mode: {"bytes": directory_bytes(work / mode),
+                            "seconds": round(seconds, 1)}
+                     for mode, (_, seconds) in exports.items()}
+    full_module, index_module = exports["full"][0], exports["index"][0]
+    requests = example_requests(full_module, prepared.vocabularies)
+    history = _long_history(full_module, prepared.vocabularies, seed)
+
+    full = tf.saved_model.load(str(work / "full"))
+    index = tf.saved_model.load(str(work / "index"))
+    recommend, update = full.signatures["recommend"], full.signatures["update_interest"]
+    state = full.signatures["user_embedding"](**history)
+    step_request = {**{k: tf.constant(v) for k, v in requests["update_interest"].items()},
+                    "state": state["state"], "last_timestamp": state["last_timestamp"]}
+    user_embedding = index.signatures["user_embedding"]
+    row["latency_ms"] = {
+        "recommend": _summary(_timed(lambda: recommend(**history), LATENCY_CALLS)),
+        "update_interest": _summary(_timed(lambda: update(**step_request), LATENCY_CALLS)),
+        "index_user_embedding": _summary(_timed(lambda: user_embedding(**history),
+                                                LATENCY_CALLS))}
+    item_ids, vectors = index_module.candidate_vectors()
+    np.savez(work / "candidates.npz", item_ids=item_ids.astype(str), vectors=vectors)
+    query = state["user_embedding"].numpy()
+    np.save(work / "query.npy", query)
+    index_result = run_index_process(work / "candidates.npz", work / "query.npy")
+    row["index"] = index_result
+    row["latency_ms"]["index_query"] = index_result["query_ms"]
+    row["latency_ms"]["recommend_via_index_p50"] = round(
+        row["latency_ms"]["index_user_embedding"]["p50"] + index_result["query_ms"]["p50"], 3)
+    row["latency_ms"]["recommend_via_index_p99"] = round(
+        row["latency_ms"]["index_user_embedding"]["p99"] + index_result["query_ms"]["p99"], 3)
+    log(f"  recommend p99 {row['latency_ms']['recommend']['p99']} ms (full), "
+        f"{row['latency_ms']['recommend_via_index_p99']} ms (index path); export "
+        f"{row['export']['full']['bytes'] / 1e6:.0f} / {row['export']['index']['bytes'] / 1e6:.0f}"
+        " MB")
+    return row
+
+
+def _long_history(module, vocabularies, seed: int, length: int = 50) -> dict:
+    import tensorflow as tf
+
+    rng = np.random.default_rng(seed)
+    picked = rng.choice(module.candidate_items, size=length)
+    items = np.array([[vocabularies.item_id.token(int(i)) for i in picked]], object)
+    times = 1_700_000_000 + np.cumsum(rng.integers(60, 86_400, (1, length)), 1)
+    return {"item_ids": tf.constant(items),
+            "event_types": tf.constant(np.full((1, length), "view", object)),
+            "timestamps": tf.constant(times.astype(np.int64))}
+
+
+def run_index_process(candidates: Path, query: Path) -> dict:
+    """The TFRS BruteForce index in its own Keras-2 process (``scale_index``)."""
+    command = [sys.executable, "-m", "benchmarks.suites.scale_index", str(candidates),
+               str(query), str(LATENCY_CALLS)]
+    result = subprocess.run(command, capture_output=True, text=True, check=False,
+                            env={**os.environ, "TF_USE_LEGACY_KERAS": "1",
+                                 "TF_CPP_MIN_LOG_LEVEL": "2"})
+    if result.returncode != 0:
+        raise RuntimeError(f"the index process failed: {result.stderr[-2000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def directory_bytes(path: Path) -> int:
+    return sum(p.stat().st_size for p in Path(path).rglob("*") if p.is_file())
+
+
+def slope(xs, ys) -> float | None:
+    """Slope of log y against log x between the first and last point (None if undefined)."""
+    if len(xs) < 2 or min(ys) <= 0 or xs[0] == xs[-1]:
+        return None
+    return round(float(np.log(ys[-1] / ys[0]) / np.log(xs[-1] / xs[0])), 3)
+
+
+def run_scale_benchmark(*, sizes=SIZES, seed: int = 0, log=print) -> dict:
+    started = time.perf_counter()
+    rows, failures = [], []
+    with tempfile.TemporaryDirectory() as scratch:
+        for num_items, num_events in sizes:
+            work = Path(scratch) / f"{num_items}-{num_events}"
+            try:
+                rows.append(measure_size(num_items, num_events, work, seed=seed, log=log))
+            except (MemoryError, RuntimeError) as error:
+                failures.append({"items": num_items, "events": num_events,
+                                 "error": str(error)[-500:]})
+                log(f"{num_items} items × {num_events} events failed: {error}")
+            import shutil
+
+            shutil.rmtree(work, ignore_errors=True)
+    return {"benchmark": "scale", "sizes": [list(s) for s in sizes], "rows": rows,
+            "failures": failures, "slopes": slopes(rows),
+            "seconds": round(time.perf_counter() - started)}
+
+
+def slopes(rows: list[dict]) -> dict:
+    """Log-log slopes of each cost: against items at the most common event count (from 100k
+    items up, as the goal states), and against events at the most common item count."""
+    out = {}
+    events = _most_common([r["events"] for r in rows])
+    by_items = sorted((r for r in rows if r["events"] == events and r["items"] >= 100_000),
+                      key=lambda r: r["items"])
+    items = _most_common([r["items"] for r in rows])
+    by_events = sorted((r for r in rows if r["items"] == items), key=lambda r: r["events"])
+    for name, pick in COSTS.items():
+        out[name] = {"vs_items": slope([r["items"] for r in by_items],
+                                       [pick(r) for r in by_items]),
+                     "vs_events": slope([r["events"] for r in by_events],
+                                        [pick(r) for r in by_events])}
+    return out
+
+
+def _most_common(values):
+    return max(set(values), key=values.count) if values else None
+
+
+COSTS = {
+    "prepare s": lambda r: r["prepare"]["seconds"],
+    "prepare peak RSS MB": lambda r: r["prepare"]["peak_rss_mb"],
+    "epoch s per 1M events": lambda r: r["epoch"]["seconds_per_million_events"],
+    "evaluation ms per user": lambda r: r["evaluation"]["ms_per_user"],
+    "full export MB": lambda r: r["export"]["full"]["bytes"] / 1e6,
+    "index export MB": lambda r: r["export"]["index"]["bytes"] / 1e6,
+    "recommend p99 ms (full)": lambda r: r["latency_ms"]["recommend"]["p99"],
+    "recommend p99 ms (index)": lambda r: r["latency_ms"]["recommend_via_index_p99"],
+    "update_interest p99 ms": lambda r: r["latency_ms"]["update_interest"]["p99"],
+    "index build s": lambda r: r["index"]["build_seconds"],
+}
+
+
+def scale_table(result: dict) -> str:
+    rows = result["rows"]
+    head = "| cost | " + " | ".join(f"{r['items']:,} items × {r['events']:,} events"
+                                     for r in rows) + " | slope vs items | slope vs events |"
+    lines = [head, "|---|" + "---:|" * (len(rows) + 2)]
+    for name, pick in COSTS.items():
+        cells = " | ".join(f"{pick(r):,.3g}" for r in rows)
+        fitted = result["slopes"].get(name, {})
+        lines.append(f"| {name} | {cells} | {_fmt(fitted.get('vs_items'))} | "
+                     f"{_fmt(fitted.get('vs_events'))} |")
+    notes = [f"\nFailed: {f['items']:,} items × {f['events']:,} events ({f['error']})"
+             for f in result["failures"]]
+    return "\n".join(lines) + "".join(notes) + "\n"
+
+
+def _fmt(value) -> str:
+    return "–" if value is None else f"{value:.2f}"
+
+
+def scale_plots(result: dict) -> dict:
+    def draw(path):
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        figure, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+        events = _most_common([r["events"] for r in result["rows"]])
+        items = _most_common([r["items"] for r in result["rows"]])
+        panels = ((axes[0], "items", [r for r in result["rows"] if r["events"] == events],
+                   f"catalogue items (at {events:,} events)"),
+                  (axes[1], "events", [r for r in result["rows"] if r["items"] == items],
+                   f"events (at {items:,} items)"))
+        for axis, key, rows, label in panels:
+            rows = sorted(rows, key=lambda r: r[key])
+            for name, pick in COSTS.items():
+                xs, ys = [r[key] for r in rows], [pick(r) for r in rows]
+                if len(xs) > 1:
+                    fitted = slope(xs, ys)
+                    axis.plot(xs, ys, marker="o", label=f"{name} (slope {_fmt(fitted)})")
+            axis.set_xscale("log")
+            axis.set_yscale("log")
+            axis.set_xlabel(label)
+            axis.grid(True, which="both", alpha=0.3)
+            if axis.get_lines():
+                axis.legend(fontsize=6)
+        axes[0].set_ylabel("cost")
+        figure.suptitle("recsys-tf bench scale: cost against size (log-log)")
+        figure.tight_layout()
+        figure.savefig(path, dpi=120)
+        plt.close(figure)
+
+    return {"log-log": draw}
