@@ -1,0 +1,67 @@
+"""bench scale: the growth log, the slopes and the table (the measuring itself runs in the
+benchmark, not in CI)."""
+
+import numpy as np
+import pytest
+
+from benchmarks.command import scale_size
+from benchmarks.suites.scale import growth_log, scale_table, slope, slopes
+
+
+def test_growth_log_is_seeded_and_has_the_size_asked_for():
+    log = growth_log(5_000, 30_000, seed=3)
+    assert len(log["item_id"]) == 30_000
+    assert log["item_id"].min() >= 0 and log["item_id"].max() < 5_000
+    assert np.bincount(log["user_id"]).min() >= 3  # leave-one-out needs three events
+    again = growth_log(5_000, 30_000, seed=3)
+    for name, value in log.items():
+        np.testing.assert_array_equal(value, again[name])
+    assert not np.array_equal(growth_log(5_000, 30_000, seed=4)["item_id"], log["item_id"])
+    # Each user's events are in time order; users switch topics (blocks of items) now and then.
+    same_user = log["user_id"][1:] == log["user_id"][:-1]
+    assert np.all(np.diff(log["timestamp"])[same_user] >= 0)
+    topic = log["item_id"] // (5_000 // 64)
+    switches = np.mean(topic[1:][same_user] != topic[:-1][same_user])
+    assert 0.03 < switches < 0.2
+
+
+def test_popularity_inside_a_topic_is_skewed():
+    items = growth_log(64_000, 200_000)["item_id"]
+    counts = np.sort(np.bincount(items, minlength=64_000))[::-1]
+    assert counts[:640].sum() > 4 * counts[-32_000:].sum()  # the top 1% vs the bottom half
+
+
+def test_slope_is_the_log_log_slope_between_the_ends():
+    assert slope([1e5, 1e6], [2.0, 20.0]) == pytest.approx(1.0)
+    assert slope([1e5, 1e6], [3.0, 3.0]) == pytest.approx(0.0)
+    assert slope([1e5], [1.0]) is None and slope([1, 10], [0.0, 1.0]) is None
+
+
+def row(items, events, epoch, rss):
+    return {"items": items, "events": events,
+            "prepare": {"seconds": 1.0, "peak_rss_mb": rss},
+            "epoch": {"seconds_per_million_events": epoch},
+            "evaluation": {"ms_per_user": 1.0},
+            "export": {"full": {"bytes": items * 100}, "index": {"bytes": items * 50}},
+            "latency_ms": {"recommend": {"p99": 2.0}, "recommend_via_index_p99": 1.0,
+                           "update_interest": {"p99": 0.5}},
+            "index": {"build_seconds": 0.1}}
+
+
+def test_slopes_use_items_from_100k_at_the_common_event_count_and_events_at_the_common_items():
+    rows = [row(10_000, 10**6, 50.0, 900), row(100_000, 10**6, 10.0, 1000),
+            row(1_000_000, 10**6, 10.0, 2000), row(100_000, 10**7, 10.0, 1100)]
+    fitted = slopes(rows)
+    assert fitted["epoch s per 1M events"]["vs_items"] == pytest.approx(0.0)  # 10k left out
+    assert fitted["full export MB"]["vs_items"] == pytest.approx(1.0)
+    assert fitted["prepare peak RSS MB"]["vs_events"] == pytest.approx(np.log10(1.1), abs=1e-3)
+    table = scale_table({"rows": rows, "slopes": fitted, "failures": [
+        {"items": 10**6, "events": 10**7, "error": "MemoryError"}]})
+    assert "| full export MB | 1 | 10 | 100 | 10 | 1.00 | 0.00 |" in table
+    assert "Failed: 1,000,000 items × 10,000,000 events (MemoryError)" in table
+
+
+def test_size_argument():
+    assert scale_size("100000X1000000") == (100_000, 1_000_000)
+    with pytest.raises(Exception, match="ITEMSxEVENTS"):
+        scale_size("100k")
