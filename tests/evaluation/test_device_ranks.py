@@ -101,3 +101,27 @@ def test_the_model_ranker_equals_compute_ranks(tmp_path):
     chosen = np.take_along_axis(scores, top, axis=1)
     assert not np.take_along_axis(excluded, top, axis=1).any()
     np.testing.assert_allclose(chosen, best, rtol=1e-5, atol=1e-5)
+
+
+def test_validation_above_the_host_limit_ranks_on_the_device_with_the_same_figures(tmp_path):
+    from recsys_tf.experiment.prepared_data import prepare_data
+    from recsys_tf.training.ranking_validation import RankingValidation
+    from recsys_tf.training.trainer import build_model
+    from tests.training.tiny_experiment import tiny_experiment
+
+    experiment = tiny_experiment(tmp_path)
+    prepared = prepare_data(experiment.data)
+    model = build_model(experiment, prepared)
+    figures = []
+    for device_above in (10**9, 0):  # the host path, then the device path
+        validation = RankingValidation(prepared.valid, prepared.valid_history,
+                                       prepared.candidate_mask, batch_size=64,
+                                       device_above=device_above)
+        validation.set_model(model)
+        validation.on_train_begin()
+        logs = {}
+        validation.on_epoch_end(0, logs)
+        figures.append(logs)
+    assert isinstance(validation.scorer, BlockRanker)
+    assert figures[0] == pytest.approx(figures[1], abs=1e-9)
+    assert figures[0]["val_ndcg@10"] > 0
