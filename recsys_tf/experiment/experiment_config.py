@@ -36,6 +36,11 @@ from recsys_tf.models.model_config import ModelConfig
 from recsys_tf.models.two_tower_model import LOSSES
 
 TEXT_ENCODERS = ("pretrained", "tiny", "none")
+TRAIN_LOSSES = ("auto", *LOSSES)
+# `loss = "auto"`: the full softmax up to this many items, the sampled one above. A full-softmax
+# step scores every item at every position (at 50,000 items and batch 256 × 50 positions, 41
+# GFLOP for the logits alone); the sampled step's cost does not grow with the catalogue.
+SAMPLED_LOSS_ABOVE_ITEMS = 50_000
 STRATEGIES = ("auto", "one", "mirrored", "multiworker")
 DATA_DERIVED = ("num_items", "num_event_types", "num_categories", "text_dim",
                 "text_finetune_heads", "text_finetune_intermediate_dim")
@@ -133,7 +138,10 @@ class TrainConfig:
         learning_rate: Adam learning rate.
         text_learning_rate: learning rate of the fine-tuned BERT layers (``[model]
             text_finetune_layers`` > 0).
-        loss: ``full`` softmax over the catalogue, or ``sampled`` with logQ correction.
+        loss: ``full`` softmax over the catalogue, ``sampled`` with logQ correction (and the
+            topic head's category loss over a uniform sample of items), or ``auto``: full up
+            to ``SAMPLED_LOSS_ABOVE_ITEMS`` (50,000) items, sampled above
+            (:meth:`loss_for`).
         num_negatives: negatives per step of the sampled loss.
         topic_loss_weight: weight of the topic head's category loss.
         patience: epochs without a better validation NDCG@10 before stopping.
@@ -151,7 +159,7 @@ class TrainConfig:
     batch_size: int = 256
     learning_rate: float = 1e-3
     text_learning_rate: float = 2e-5
-    loss: str = "full"
+    loss: str = "auto"
     num_negatives: int = 1000
     topic_loss_weight: float = 0.1
     patience: int = 3
@@ -173,11 +181,22 @@ class TrainConfig:
         for name in ("learning_rate", "text_learning_rate"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"[train] {name} must be > 0. Received: {getattr(self, name)}")
-        if self.loss not in LOSSES:
-            raise ValueError(f"[train] loss must be one of {LOSSES}. Received: {self.loss!r}")
+        if self.loss not in TRAIN_LOSSES:
+            raise ValueError(f"[train] loss must be one of {TRAIN_LOSSES}. "
+                             f"Received: {self.loss!r}")
         if self.strategy not in STRATEGIES:
             raise ValueError(f"[train] strategy must be one of {STRATEGIES}. "
                              f"Received: {self.strategy!r}")
+
+    def loss_for(self, num_items: int) -> str:
+        """The loss trained for a catalogue of ``num_items`` (``auto`` resolved).
+
+        >>> TrainConfig().loss_for(12_103), TrainConfig().loss_for(1_000_002)
+        ('full', 'sampled')
+        """
+        if self.loss != "auto":
+            return self.loss
+        return "sampled" if num_items > SAMPLED_LOSS_ABOVE_ITEMS else "full"
 
 
 @dataclasses.dataclass(frozen=True)

@@ -189,7 +189,8 @@ class TwoTowerModel(keras.Model):
         else:
             loss = self._sampled_loss(query, interest, labels, weights, training)
         if self.topic_loss_weight and self.config.has_categories and interest is not None:
-            loss = loss + self.topic_loss_weight * self._topic_loss()
+            loss = loss + self.topic_loss_weight * self._topic_loss(
+                sampled=self.loss_name == "sampled")
         # Keras sums replica gradients; scale like its built-in losses do.
         return loss / tf.distribute.get_strategy().num_replicas_in_sync
 
@@ -214,11 +215,21 @@ class TwoTowerModel(keras.Model):
         negative = remove_accidental_hits(negative, labels, negatives)
         return sampled_softmax_cross_entropy(positive, negative, weights)
 
-    def _topic_loss(self):
-        """Cross-entropy of the topic head's item topics against the item categories."""
+    def _topic_loss(self, sampled: bool = False):
+        """Cross-entropy of the topic head's item topics against the item categories, over
+        the whole catalogue or (``sampled``) over ``num_negatives`` items drawn uniformly
+        with replacement each step: the same mean in expectation, at a cost that does not
+        grow with the catalogue."""
         categories = self.candidate_model.category_table.table
-        logits = self.query_model.topic_head.topic_logits_of(self.item_text(training=True))
-        return full_softmax_cross_entropy(logits, categories, weights=categories > 1)
+        if not sampled:
+            logits = self.query_model.topic_head.topic_logits_of(self.item_text(training=True))
+            return full_softmax_cross_entropy(logits, categories, weights=categories > 1)
+        items = keras.random.randint((self.num_negatives,), 2, self.config.num_items,
+                                     seed=self.seed_generator, dtype="int32")
+        picked = ops.take(categories, items)
+        logits = self.query_model.topic_head.topic_logits_of(
+            self.item_text(items, training=True))
+        return full_softmax_cross_entropy(logits, picked, weights=picked > 1)
 
     def get_config(self):
         return {"config": self.config.to_dict(), "loss": self.loss_name,

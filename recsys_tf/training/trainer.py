@@ -86,7 +86,8 @@ def build_model(experiment: ExperimentConfig, prepared: PreparedData,
     if train.mixed_precision:  # float16 compute, float32 variables; logits and losses float32
         keras.config.set_dtype_policy("mixed_float16")
     try:
-        model = TwoTowerModel(config, loss=train.loss, num_negatives=train.num_negatives,
+        model = TwoTowerModel(config, loss=train.loss_for(prepared.num_items),
+                              num_negatives=train.num_negatives,
                               topic_loss_weight=train.topic_loss_weight,
                               dense_positions=train.jit_compile)
     finally:

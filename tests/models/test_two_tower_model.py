@@ -127,3 +127,28 @@ def test_the_transition_prior_scores_the_whole_catalogue():
 def test_bad_loss():
     with pytest.raises(ValueError, match="loss"):
         TwoTowerModel(tiny_config(), loss="bpr")
+
+
+def test_the_sampled_topic_loss_estimates_the_full_one():
+    model = build(loss="sampled", num_negatives=64)
+    model(batch()[0])
+    full = float(model._topic_loss())
+    draws = [float(model._topic_loss(sampled=True)) for _ in range(200)]
+    assert len(set(draws)) > 1  # a new sample each call
+    assert np.mean(draws) == pytest.approx(full, rel=0.02)
+
+
+def test_auto_loss_is_full_for_small_catalogues_and_sampled_above_the_stated_size(tmp_path):
+    from recsys_tf.experiment.experiment_config import SAMPLED_LOSS_ABOVE_ITEMS, TrainConfig
+    from recsys_tf.experiment.prepared_data import prepare_data
+    from recsys_tf.training.trainer import build_model
+    from tests.training.tiny_experiment import tiny_experiment
+
+    assert TrainConfig().loss == "auto"
+    assert TrainConfig().loss_for(SAMPLED_LOSS_ABOVE_ITEMS) == "full"
+    assert TrainConfig().loss_for(SAMPLED_LOSS_ABOVE_ITEMS + 1) == "sampled"
+    assert TrainConfig(loss="full").loss_for(10**7) == "full"
+    experiment = tiny_experiment(tmp_path)
+    assert build_model(experiment, prepare_data(experiment.data)).loss_name == "full"
+    with pytest.raises(ValueError, match="loss must be one of"):
+        TrainConfig(loss="softmax")
