@@ -103,7 +103,8 @@ def _scale() -> Suite:
     from benchmarks.suites.scale import SIZES, run_scale_benchmark, scale_plots, scale_table
 
     return Suite(lambda args, log: run_scale_benchmark(
-        sizes=args.sizes or SIZES, log=log), scale_table, scale_plots)
+        sizes=args.sizes or SIZES, log=log, partial=Path(args.results) / "scale.partial.json"),
+        scale_table, scale_plots)
 
 
 SUITES: dict[str, Callable[[], Suite]] = {

@@ -46,6 +46,9 @@ SHARDS = 8
 STEPS, WARMUP_STEPS = 20, 3
 EVAL_USERS = 1000
 LATENCY_CALLS = 200
+# The in-process steps prepare the data a second time (the model needs the item tables): above
+# this peak RSS of the prepare process, a size is measured for preparation only.
+IN_PROCESS_RSS_LIMIT_MB = 6_000
 
 
 def growth_log(num_items: int, num_events: int, seed: int = 0) -> dict[str, np.ndarray]:
@@ -145,6 +148,12 @@ def measure_size(num_items: int, num_events: int, work: Path, *, seed: int = 0,
     row["prepare"] = prepare_in_process(work / "config.json", work / "shards")
     log(f"{num_items} items × {num_events} events: prepared in {row['prepare']['seconds']} s, "
         f"peak RSS {row['prepare']['peak_rss_mb']} MB")
+    if row["prepare"]["peak_rss_mb"] > IN_PROCESS_RSS_LIMIT_MB:
+        row["prepare_only"] = (f"the prepare process peaked at {row['prepare']['peak_rss_mb']:,.0f}"
+                               f" MB; a second in-memory copy for the other steps would not fit "
+                               "beside it")
+        log(f"  {row['prepare_only']}")
+        return row
 
     prepared = prepare_data(experiment.data)
     keras.utils.set_random_seed(seed)
@@ -259,7 +268,10 @@ def slope(xs, ys) -> float | None:
     return round(float(np.log(ys[-1] / ys[0]) / np.log(xs[-1] / xs[0])), 3)
 
 
-def run_scale_benchmark(*, sizes=SIZES, seed: int = 0, log=print) -> dict:
+def run_scale_benchmark(*, sizes=SIZES, seed: int = 0, log=print,
+                        partial: Path | None = None) -> dict:
+    """Measures every size in turn; with ``partial``, the rows so far are written there after
+    each size (a long run stopped midway keeps what it measured)."""
     started = time.perf_counter()
     rows, failures = [], []
     with tempfile.TemporaryDirectory() as scratch:
@@ -274,6 +286,11 @@ def run_scale_benchmark(*, sizes=SIZES, seed: int = 0, log=print) -> dict:
             import shutil
 
             shutil.rmtree(work, ignore_errors=True)
+            if partial is not None:
+                Path(partial).write_text(json.dumps({"rows": rows, "failures": failures},
+                                                    indent=1) + "\n")
+    if partial is not None:
+        Path(partial).unlink(missing_ok=True)  # the whole result follows
     return {"benchmark": "scale", "sizes": [list(s) for s in sizes], "rows": rows,
             "failures": failures, "slopes": slopes(rows),
             "seconds": round(time.perf_counter() - started)}
@@ -281,7 +298,8 @@ def run_scale_benchmark(*, sizes=SIZES, seed: int = 0, log=print) -> dict:
 
 def slopes(rows: list[dict]) -> dict:
     """Log-log slopes of each cost: against items at the most common event count (from 100k
-    items up, as the goal states), and against events at the most common item count."""
+    items up, as the goal states), and against events at the most common item count (rows
+    measured for preparation only count for the preparation costs)."""
     out = {}
     events = _most_common([r["events"] for r in rows])
     by_items = sorted((r for r in rows if r["events"] == events and r["items"] >= 100_000),
@@ -289,11 +307,17 @@ def slopes(rows: list[dict]) -> dict:
     items = _most_common([r["items"] for r in rows])
     by_events = sorted((r for r in rows if r["items"] == items), key=lambda r: r["events"])
     for name, pick in COSTS.items():
-        out[name] = {"vs_items": slope([r["items"] for r in by_items],
-                                       [pick(r) for r in by_items]),
-                     "vs_events": slope([r["events"] for r in by_events],
-                                        [pick(r) for r in by_events])}
+        ok_items = [r for r in by_items if _has(r, name)]
+        ok_events = [r for r in by_events if _has(r, name)]
+        out[name] = {"vs_items": slope([r["items"] for r in ok_items],
+                                       [pick(r) for r in ok_items]),
+                     "vs_events": slope([r["events"] for r in ok_events],
+                                        [pick(r) for r in ok_events])}
     return out
+
+
+def _has(row: dict, cost: str) -> bool:
+    return cost.startswith("prepare") or "prepare_only" not in row
 
 
 def _most_common(values):
@@ -320,12 +344,14 @@ def scale_table(result: dict) -> str:
                                      for r in rows) + " | slope vs items | slope vs events |"
     lines = [head, "|---|" + "---:|" * (len(rows) + 2)]
     for name, pick in COSTS.items():
-        cells = " | ".join(f"{pick(r):,.3g}" for r in rows)
+        cells = " | ".join(f"{pick(r):,.3g}" if _has(r, name) else "–" for r in rows)
         fitted = result["slopes"].get(name, {})
         lines.append(f"| {name} | {cells} | {_fmt(fitted.get('vs_items'))} | "
                      f"{_fmt(fitted.get('vs_events'))} |")
     notes = [f"\nFailed: {f['items']:,} items × {f['events']:,} events ({f['error']})"
              for f in result["failures"]]
+    notes += [f"\nPreparation only at {r['items']:,} items × {r['events']:,} events: "
+              f"{r['prepare_only']}." for r in rows if "prepare_only" in r]
     return "\n".join(lines) + "".join(notes) + "\n"
 
 
@@ -350,7 +376,8 @@ def scale_plots(result: dict) -> dict:
         for axis, key, rows, label in panels:
             rows = sorted(rows, key=lambda r: r[key])
             for name, pick in COSTS.items():
-                xs, ys = [r[key] for r in rows], [pick(r) for r in rows]
+                kept = [r for r in rows if _has(r, name)]
+                xs, ys = [r[key] for r in kept], [pick(r) for r in kept]
                 if len(xs) > 1:
                     fitted = slope(xs, ys)
                     axis.plot(xs, ys, marker="o", label=f"{name} (slope {_fmt(fitted)})")

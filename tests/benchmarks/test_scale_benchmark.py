@@ -65,3 +65,14 @@ def test_size_argument():
     assert scale_size("100000X1000000") == (100_000, 1_000_000)
     with pytest.raises(Exception, match="ITEMSxEVENTS"):
         scale_size("100k")
+
+
+def test_a_size_measured_for_preparation_only_counts_only_for_preparation():
+    rows = [row(100_000, 10**6, 10.0, 1000), row(100_000, 10**7, 10.0, 9000)]
+    rows[1]["prepare_only"] = "too big"
+    fitted = slopes(rows)
+    assert fitted["prepare peak RSS MB"]["vs_events"] == pytest.approx(np.log10(9), abs=1e-3)
+    assert fitted["full export MB"]["vs_events"] is None
+    table = scale_table({"rows": rows, "slopes": fitted, "failures": []})
+    assert "| full export MB | 10 | – |" in table
+    assert "Preparation only at 100,000 items × 10,000,000 events: too big." in table
