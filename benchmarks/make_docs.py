@@ -20,7 +20,8 @@ from benchmarks.results_files import RESULTS_DIR, read_results, render_markdown
 from recsys_tf.evaluation.history_groups import GROUPED, SHORT_HISTORY
 
 ROOT = Path(__file__).parents[1]
-ORDER = ("beauty", "ml-100k", "food-kitchen", "cold-start", "drift", "serving", "speed")
+ORDER = ("beauty", "ml-100k", "food-kitchen", "cold-start", "drift", "serving", "speed",
+         "scale")
 
 
 def headline_rows(results: dict[str, dict]) -> list[tuple[str, str, str, str]]:

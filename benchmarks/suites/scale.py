@@ -187,6 +187,7 @@ def measure_size(num_items: int, num_events: int, work: Path, *, seed: int = 0,
                                               3)}
     log(f"  evaluation {row['evaluation']['ms_per_user']} ms per user")
 
+    row["catalogue"] = int(prepared.candidate_mask.sum())
     towers = model.towers()
     exports = {}
     for mode in ("full", "index"):
@@ -287,29 +288,36 @@ def run_scale_benchmark(*, sizes=SIZES, seed: int = 0, log=print,
 
             shutil.rmtree(work, ignore_errors=True)
             if partial is not None:
+                Path(partial).parent.mkdir(parents=True, exist_ok=True)
                 Path(partial).write_text(json.dumps({"rows": rows, "failures": failures},
                                                     indent=1) + "\n")
     if partial is not None:
         Path(partial).unlink(missing_ok=True)  # the whole result follows
     return {"benchmark": "scale", "sizes": [list(s) for s in sizes], "rows": rows,
-            "failures": failures, "slopes": slopes(rows),
-            "seconds": round(time.perf_counter() - started)}
+            "failures": failures, "seconds": round(time.perf_counter() - started)}
+
+
+def catalogue(row: dict) -> int | None:
+    """Items that occur in the log (the model's catalogue), which the generator's catalogue
+    size bounds: a Zipf-like log of 1M events touches only part of 1M items."""
+    return row.get("catalogue") or row.get("index", {}).get("items")
 
 
 def slopes(rows: list[dict]) -> dict:
-    """Log-log slopes of each cost: against items at the most common event count (from 100k
-    items up, as the goal states), and against events at the most common item count (rows
-    measured for preparation only count for the preparation costs)."""
+    """Log-log slopes of each cost: against the catalogue (items that occur,
+    :func:`catalogue`) at the most common event count, from the generator's 100k items up (as
+    the goal states), and against events at the most common generator size (rows measured for
+    preparation only count for the preparation costs)."""
     out = {}
     events = _most_common([r["events"] for r in rows])
-    by_items = sorted((r for r in rows if r["events"] == events and r["items"] >= 100_000),
-                      key=lambda r: r["items"])
+    by_items = sorted((r for r in rows if r["events"] == events and r["items"] >= 100_000
+                       and catalogue(r)), key=catalogue)
     items = _most_common([r["items"] for r in rows])
     by_events = sorted((r for r in rows if r["items"] == items), key=lambda r: r["events"])
     for name, pick in COSTS.items():
         ok_items = [r for r in by_items if _has(r, name)]
         ok_events = [r for r in by_events if _has(r, name)]
-        out[name] = {"vs_items": slope([r["items"] for r in ok_items],
+        out[name] = {"vs_items": slope([catalogue(r) for r in ok_items],
                                        [pick(r) for r in ok_items]),
                      "vs_events": slope([r["events"] for r in ok_events],
                                         [pick(r) for r in ok_events])}
@@ -339,13 +347,18 @@ COSTS = {
 
 
 def scale_table(result: dict) -> str:
+    """Columns: the generator's items × events; the first row gives the catalogue the log
+    touched, against which the item slopes are fitted."""
     rows = result["rows"]
+    fitted_all = slopes(rows)
     head = "| cost | " + " | ".join(f"{r['items']:,} items × {r['events']:,} events"
                                      for r in rows) + " | slope vs items | slope vs events |"
-    lines = [head, "|---|" + "---:|" * (len(rows) + 2)]
+    lines = [head, "|---|" + "---:|" * (len(rows) + 2),
+             "| catalogue (items in the log) | " + " | ".join(
+                 f"{catalogue(r):,}" if catalogue(r) else "–" for r in rows) + " | | |"]
     for name, pick in COSTS.items():
         cells = " | ".join(f"{pick(r):,.3g}" if _has(r, name) else "–" for r in rows)
-        fitted = result["slopes"].get(name, {})
+        fitted = fitted_all.get(name, {})
         lines.append(f"| {name} | {cells} | {_fmt(fitted.get('vs_items'))} | "
                      f"{_fmt(fitted.get('vs_events'))} |")
     notes = [f"\nFailed: {f['items']:,} items × {f['events']:,} events ({f['error']})"
@@ -370,14 +383,15 @@ def scale_plots(result: dict) -> dict:
         events = _most_common([r["events"] for r in result["rows"]])
         items = _most_common([r["items"] for r in result["rows"]])
         panels = ((axes[0], "items", [r for r in result["rows"] if r["events"] == events],
-                   f"catalogue items (at {events:,} events)"),
+                   f"catalogue: items in the log (at {events:,} events)"),
                   (axes[1], "events", [r for r in result["rows"] if r["items"] == items],
                    f"events (at {items:,} items)"))
         for axis, key, rows, label in panels:
-            rows = sorted(rows, key=lambda r: r[key])
+            x_of = catalogue if key == "items" else (lambda r: r["events"])
+            rows = sorted((r for r in rows if x_of(r)), key=x_of)
             for name, pick in COSTS.items():
                 kept = [r for r in rows if _has(r, name)]
-                xs, ys = [r[key] for r in kept], [pick(r) for r in kept]
+                xs, ys = [x_of(r) for r in kept], [pick(r) for r in kept]
                 if len(xs) > 1:
                     fitted = slope(xs, ys)
                     axis.plot(xs, ys, marker="o", label=f"{name} (slope {_fmt(fitted)})")

@@ -38,7 +38,7 @@ def test_slope_is_the_log_log_slope_between_the_ends():
 
 
 def row(items, events, epoch, rss):
-    return {"items": items, "events": events,
+    return {"items": items, "events": events, "catalogue": items,
             "prepare": {"seconds": 1.0, "peak_rss_mb": rss},
             "epoch": {"seconds_per_million_events": epoch},
             "evaluation": {"ms_per_user": 1.0},
@@ -55,7 +55,7 @@ def test_slopes_use_items_from_100k_at_the_common_event_count_and_events_at_the_
     assert fitted["epoch s per 1M events"]["vs_items"] == pytest.approx(0.0)  # 10k left out
     assert fitted["full export MB"]["vs_items"] == pytest.approx(1.0)
     assert fitted["prepare peak RSS MB"]["vs_events"] == pytest.approx(np.log10(1.1), abs=1e-3)
-    table = scale_table({"rows": rows, "slopes": fitted, "failures": [
+    table = scale_table({"rows": rows, "failures": [
         {"items": 10**6, "events": 10**7, "error": "MemoryError"}]})
     assert "| full export MB | 1 | 10 | 100 | 10 | 1.00 | 0.00 |" in table
     assert "Failed: 1,000,000 items × 10,000,000 events (MemoryError)" in table
@@ -73,6 +73,14 @@ def test_a_size_measured_for_preparation_only_counts_only_for_preparation():
     fitted = slopes(rows)
     assert fitted["prepare peak RSS MB"]["vs_events"] == pytest.approx(np.log10(9), abs=1e-3)
     assert fitted["full export MB"]["vs_events"] is None
-    table = scale_table({"rows": rows, "slopes": fitted, "failures": []})
+    table = scale_table({"rows": rows, "failures": []})
     assert "| full export MB | 10 | – |" in table
     assert "Preparation only at 100,000 items × 10,000,000 events: too big." in table
+
+
+def test_item_slopes_are_fitted_against_the_items_that_occur():
+    rows = [row(100_000, 10**6, 10.0, 1000), row(1_000_000, 10**6, 20.0, 1000)]
+    rows[1]["catalogue"] = 200_000  # a Zipf-like log touches a fraction of the generator's items
+    assert slopes(rows)["epoch s per 1M events"]["vs_items"] == pytest.approx(1.0)
+    assert "| catalogue (items in the log) | 100,000 | 200,000 | | |" in scale_table(
+        {"rows": rows, "failures": []})
