@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -134,6 +135,7 @@ def measure_size(num_items: int, num_events: int, work: Path, *, seed: int = 0,
     from recsys_tf.evaluation.device_ranks import BlockRanker
     from recsys_tf.experiment.prepared_data import prepare_data
     from recsys_tf.experiment.shard_files import read_manifest
+    from recsys_tf.export.exporter import write_candidates
     from recsys_tf.export.serving_module import ServingModule
     from recsys_tf.export.warmup import example_requests
     from recsys_tf.training.trainer import build_model, make_optimizer
@@ -216,8 +218,7 @@ def measure_size(num_items: int, num_events: int, work: Path, *, seed: int = 0,
         "update_interest": _summary(_timed(lambda: update(**step_request), LATENCY_CALLS)),
         "index_user_embedding": _summary(_timed(lambda: user_embedding(**history),
                                                 LATENCY_CALLS))}
-    item_ids, vectors = index_module.candidate_vectors()
-    np.savez(work / "candidates.npz", item_ids=item_ids.astype(str), vectors=vectors)
+    write_candidates(index_module, work / "candidates.npz")
     query = state["user_embedding"].numpy()
     np.save(work / "query.npy", query)
     index_result = run_index_process(work / "candidates.npz", work / "query.npy")
@@ -284,8 +285,6 @@ def run_scale_benchmark(*, sizes=SIZES, seed: int = 0, log=print,
                 failures.append({"items": num_items, "events": num_events,
                                  "error": str(error)[-500:]})
                 log(f"{num_items} items × {num_events} events failed: {error}")
-            import shutil
-
             shutil.rmtree(work, ignore_errors=True)
             if partial is not None:
                 Path(partial).parent.mkdir(parents=True, exist_ok=True)

@@ -21,12 +21,10 @@ import tensorflow as tf  # noqa: E402
 
 
 def main(argv: list[str]) -> None:
-    from recsys_tf.retrieval.tfrs_index import tfrs
+    from recsys_tf.retrieval.tfrs_index import read_candidates, tfrs
 
     candidates, query_file, calls = argv[0], argv[1], int(argv[2])
-    with np.load(candidates) as stored:
-        ids = tf.constant(stored["item_ids"].astype(object))
-        vectors = tf.constant(stored["vectors"], tf.float32)
+    ids, vectors = read_candidates(candidates)
     query = tf.constant(np.load(query_file), tf.float32)
     started = time.perf_counter()
     layer = tfrs.layers.factorized_top_k.BruteForce(k=10)

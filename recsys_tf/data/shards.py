@@ -159,6 +159,11 @@ def shard_dataset(folder: str | Path, entry: dict, *, batch_size: int, shuffle_b
             .map(parse, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE))
 
 
+def epoch_steps(entry: dict, batch_size: int) -> int:
+    """Global batches per training epoch over a split's rows: ``ceil(rows / batch_size)``."""
+    return -(-entry["rows"] // batch_size)
+
+
 def epoch_seed(seed: int, epoch: int) -> int:
     """The shuffle seed of one epoch: a run resumed at epoch ``e`` reads epoch ``e`` in the
     order an uninterrupted run would."""
@@ -187,7 +192,7 @@ def shard_epochs(folder: str | Path, entry: dict, *, batch_size: int, seed: int,
         raise ValueError(f"`batch_size` must be >= 1. Received: batch_size={batch_size}")
     if entry["rows"] == 0:
         raise ValueError("No training examples in the shards.")
-    steps = -(-entry["rows"] // batch_size)
+    steps = epoch_steps(entry, batch_size)
     epochs = [shard_dataset(folder, entry, batch_size=batch_size,
                             shuffle_buffer=shuffle_buffer, seed=epoch_seed(seed, epoch),
                             input_context=input_context, feature_keys=feature_keys,

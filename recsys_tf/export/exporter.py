@@ -81,6 +81,15 @@ def token_encoder(run):
     return encoder.model, vocabulary
 
 
+def write_candidates(module: ServingModule, path: str | Path) -> Path:
+    """The candidates' ids and vectors as ``.npz`` (``item_ids`` str, ``vectors`` float32):
+    what a retrieval index is built from
+    (:func:`~recsys_tf.retrieval.tfrs_index.read_candidates`)."""
+    item_ids, vectors = module.candidate_vectors()
+    np.savez(path, item_ids=item_ids.astype(str), vectors=np.asarray(vectors, np.float32))
+    return Path(path)
+
+
 def versions(base_path: str | Path) -> list[int]:
     """The integer version directories under ``base_path``, ascending."""
     base = Path(base_path)
@@ -175,8 +184,7 @@ def export_run(run_dir: str | Path, base_path: str | Path, *, version: int | Non
         write_warmup_file(extra, {name: request for name, request in requests.items()
                                   if name in signatures}, model_name=model_name)
         if not catalogue:
-            item_ids, vectors = module.candidate_vectors()
-            np.savez(extra / CANDIDATES_FILE, item_ids=item_ids.astype(str), vectors=vectors)
+            write_candidates(module, extra / CANDIDATES_FILE)
         if tokenizer_vocabulary is not None:
             (extra / TOKENIZER_VOCABULARY).write_text("\n".join(tokenizer_vocabulary) + "\n",
                                                       encoding="utf-8")

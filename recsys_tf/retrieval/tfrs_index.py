@@ -96,17 +96,23 @@ class RetrievalIndex(tf.Module):
         return {"scores": scores, "item_ids": item_ids}
 
 
+def read_candidates(path: str | Path) -> tuple[tf.Tensor, tf.Tensor]:
+    """``(item ids, item embeddings)`` from a candidates file
+    (:func:`~recsys_tf.export.exporter.write_candidates`)."""
+    import numpy as np
+
+    with np.load(path) as stored:
+        return (tf.constant(stored["item_ids"].astype(object)),
+                tf.constant(stored["vectors"], tf.float32))
+
+
 def candidates(export, export_dir: str | Path) -> tuple[tf.Tensor, tf.Tensor]:
     """``(item ids, item embeddings)`` of an export's candidate items."""
     from recsys_tf.export.export_manifest import read_manifest
 
     manifest = read_manifest(export_dir)
     if manifest.get("mode", "full") == "index":
-        import numpy as np
-
-        with np.load(Path(export_dir) / manifest["candidates"]["file"]) as stored:
-            return (tf.constant(stored["item_ids"].astype(object)),
-                    tf.constant(stored["vectors"], tf.float32))
+        return read_candidates(Path(export_dir) / manifest["candidates"]["file"])
     item_ids = tf.boolean_mask(export.items.tokens, export.candidate_mask)
     return item_ids, export.signatures["item_embedding"](item_ids=item_ids)["item_embedding"]
 

@@ -24,7 +24,7 @@ import keras
 import tensorflow as tf
 
 from recsys_tf.data.pipeline import epoch_dataset
-from recsys_tf.data.shards import SHUFFLE_BUFFER, shard_epochs, shard_files
+from recsys_tf.data.shards import SHUFFLE_BUFFER, epoch_steps, shard_epochs, shard_files
 
 
 def memory_batches(strategy: tf.distribute.Strategy, train: dict, *, batch_size: int,
@@ -44,7 +44,7 @@ def shard_batches(strategy: tf.distribute.Strategy, folder, entry: dict, *, batc
     """``epoch -> (distributed batches, steps)`` read from shard files, each input pipeline
     its own files (:func:`~recsys_tf.data.shards.shard_epochs`); the names this worker read
     are added to ``files_read``."""
-    steps = -(-entry["rows"] // batch_size)
+    steps = epoch_steps(entry, batch_size)
 
     def batches(epoch):
         def dataset_fn(context):
