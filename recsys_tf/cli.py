@@ -28,6 +28,7 @@ from recsys_tf import __version__
 from recsys_tf.configs import built_in_configs
 from recsys_tf.data.loaders import FORMATS
 from recsys_tf.data.report import DataError
+from recsys_tf.data.user_partitions import PART_EVENTS
 from recsys_tf.json_values import strict_json
 from recsys_tf.training.errors import TrainingDiverged, WorkerStartupError
 
@@ -60,6 +61,10 @@ def build_parser() -> argparse.ArgumentParser:
     prepare.add_argument("--config", required=True, help="experiment TOML or built-in config")
     prepare.add_argument("--output", required=True, help="folder for the shards and manifest")
     prepare.add_argument("--shards", type=int, default=8, help="files per split (default 8)")
+    prepare.add_argument("--part-events", type=int, default=PART_EVENTS,
+                         help="events-csv split leave-one-out: prepare this many events at a "
+                              "time (whole users; memory bounded by a part); 0 prepares the "
+                              "whole log at once (default %(default)s)")
     prepare.add_argument("--json", action="store_true", help="print the manifest as JSON")
     prepare.set_defaults(handler=_data_prepare)
 
@@ -301,7 +306,8 @@ def _data_prepare(args: argparse.Namespace) -> Report:
     from recsys_tf.experiment.shard_files import prepare_shards
 
     manifest = prepare_shards(ExperimentConfig.load(args.config), args.output,
-                              shards=args.shards, log=lambda line: print(line, file=sys.stderr))
+                              shards=args.shards, part_events=args.part_events,
+                              log=lambda line: print(line, file=sys.stderr))
     lines = [f"{split}: {entry['rows']} examples in {len(entry['files'])} files"
              for split, entry in manifest["splits"].items()]
     return Report(manifest, "\n".join([*lines, f"fingerprint {manifest['fingerprint'][:12]}, "

@@ -117,15 +117,15 @@ class EventLog:
             weekday = np.full(len(clean), -1, np.int8)
             log_gap = np.zeros(len(clean), np.float32)
         clean["hour"], clean["weekday"], clean["log_gap"] = hour, weekday, log_gap
-        items = _complete_items(items, clean, report)
+        items = complete_items(items, clean, report)
         users = _complete_users(users, clean, report)
         return cls(events=clean, items=items, users=users, report=report,
                    has_timestamps=has_timestamps, name=name,
                    predefined_split=predefined_split, info=dict(info or {}))
 
 
-def _complete_items(items: pd.DataFrame | None, events: pd.DataFrame,
-                    report: DataReport) -> pd.DataFrame:
+def complete_items(items: pd.DataFrame | None, events: pd.DataFrame,
+                   report: DataReport) -> pd.DataFrame:
     """One row per item id; items seen only in events are added (counted) with empty text."""
     if items is None:
         items = pd.DataFrame({"item_id": pd.Series(dtype=str)})

@@ -23,7 +23,7 @@ import dataclasses
 import os
 import re
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -157,15 +157,101 @@ def read_table(source: Source, *, sep: str = ",", encoding: str = "utf-8",
             skipped.append((int(match.group(1)), match.group(2)))
     skipped += [(line + 1, f"more fields than the {len(frame.columns)} columns")
                 for line in leading]
-    breaks = _line_breaks(frame, name, header, sep)
-
-    rows = np.arange(len(frame), dtype=np.int64) + (2 if header else 1)
-    rows += np.concatenate([[0], np.cumsum(breaks)[:-1]]).astype(np.int64) if len(rows) else 0
-    for line, _ in sorted(skipped):
-        rows[rows >= line] += 1
     report = report if report is not None else DataReport()
-    report.drop("malformed_line", len(skipped),
-                [f"{name}:{line} ({why})" for line, why in skipped])
+    frame, _ = _numbered(frame, name, header=header, sep=sep, skipped=skipped, new=skipped,
+                         report=report)
+    return frame
+
+
+def iter_table(path: str | os.PathLike, *, chunk_rows: int, sep: str = ",",
+               encoding: str = "utf-8", report: DataReport | None = None,
+               bad_lines: str = "drop") -> Iterator[pd.DataFrame]:
+    """Reads a CSV/TSV file with a header ``chunk_rows`` records at a time: frames like
+    :func:`read_table`'s (strings, ``_source``, ``_row`` numbered by file line), so a file
+    larger than memory can be read and nothing in it is lost silently.
+
+    Lines with more fields than the header are dropped and counted as ``malformed_line``,
+    blank lines as ``blank_line``, as :func:`read_table` does.
+
+    Example::
+
+        for frame in iter_table("events.csv", chunk_rows=1_000_000, report=report):
+            ...
+    """
+    if bad_lines not in ("drop", "raise"):
+        raise ValueError(f"`bad_lines` must be 'drop' or 'raise'. Received: {bad_lines!r}")
+    path = Path(path)
+    name = str(path)
+    if not path.is_file():
+        raise DataError("no such file", source=name)
+    if path.suffix == ".parquet":
+        raise DataError("Parquet files are read whole (read_table), not in chunks", source=name)
+    if path.stat().st_size == 0:
+        raise DataError("file is empty (expected a header line)", source=name)
+    _check_readable(path, encoding)
+    _check_header(path, name, sep, encoding)
+    report = report if report is not None else DataReport()
+    skipped: list[tuple[int, str]] = []
+    earlier_breaks = 0
+    with warnings.catch_warnings(record=True) as caught, open(path, encoding=encoding,
+                                                               newline="") as handle:
+        warnings.simplefilter("always")
+        try:
+            # index_col=False: a line with extra fields is skipped with a warning rather
+            # than taken as an index (read_table's leading-lines case).
+            for frame in pd.read_csv(
+                    handle, sep=sep, header=0, dtype=str, keep_default_na=False,
+                    na_values=[""], skip_blank_lines=False, index_col=False,
+                    on_bad_lines="warn" if bad_lines == "drop" else "error",
+                    engine="python" if len(sep) > 1 else "c", chunksize=chunk_rows):
+                new = [(int(m.group(1)), m.group(2)) for warning in caught
+                       for m in _SKIPPED_LINE.finditer(str(warning.message))]
+                caught.clear()
+                skipped += new
+                first = int(frame.index[0]) if len(frame) else 0
+                frame, breaks = _numbered(frame.reset_index(drop=True), name, header=True,
+                                          sep=sep, skipped=skipped, new=new, report=report,
+                                          first_index=first, earlier_breaks=earlier_breaks)
+                earlier_breaks += breaks
+                yield frame
+        except pd.errors.EmptyDataError as error:
+            raise DataError("file has no columns (empty or blank)", source=name) from error
+        except pd.errors.ParserError as error:
+            line = re.search(r"line (\d+)", str(error))
+            raise DataError(f"malformed line: {error}", source=name,
+                            row=int(line.group(1)) if line else None) from error
+        except UnicodeDecodeError as error:
+            offset, line = _first_undecodable(path, encoding)
+            raise DataError(f"not valid {encoding} at byte {offset} ({error.reason}); pass the "
+                            "file's encoding (e.g. encoding='latin-1')", source=name,
+                            row=line) from error
+
+
+def _numbered(frame: pd.DataFrame, name: str, *, header: bool, sep: str,
+              skipped: list[tuple[int, str]], new: list[tuple[int, str]], report: DataReport,
+              first_index: int = 0, earlier_breaks: int = 0) -> tuple[pd.DataFrame, int]:
+    """Gives parsed records their file line (``_row``) and source, counts the malformed
+    lines ``new`` and drops blank lines (counted).
+
+    pandas numbers a skipped line by record (a quoted field's line breaks not counted):
+    ``skipped`` holds every skipped record so far, ``first_index`` is the first parsed
+    record's index and ``earlier_breaks`` the line breaks inside the records before it.
+
+    Returns:
+        The frame and the line breaks inside its own records.
+    """
+    breaks = _line_breaks(frame, name, header, sep,
+                          first_line=first_index + earlier_breaks)
+    records = np.arange(len(frame), dtype=np.int64) + first_index + (2 if header else 1)
+    for record, _ in sorted(skipped):
+        records[records >= record] += 1
+    within = np.cumsum(breaks)
+    rows = records + earlier_breaks + np.concatenate([[0], within[:-1]]).astype(np.int64)
+    lines = [record + earlier_breaks + (int(within[count - 1]) if count else 0)
+             for record, _ in new
+             for count in [int(np.searchsorted(records, record))]]
+    report.drop("malformed_line", len(new),
+                [f"{name}:{line} ({why})" for line, (_, why) in zip(lines, new, strict=True)])
     frame.columns = [str(c).strip() for c in frame.columns]
     frame = frame.astype(object).where(frame.notna(), pd.NA)  # same dtypes as DataFrame input
     frame["_source"] = name
@@ -174,7 +260,7 @@ def read_table(source: Source, *, sep: str = ",", encoding: str = "utf-8",
     report.drop("blank_line", int(blank.sum()), [f"{name}:{r}" for r in rows[blank][:3]])
     frame = frame.loc[~blank].reset_index(drop=True)
     frame.attrs["source"] = name
-    return frame
+    return frame, int(breaks.sum())
 
 
 def _read_csv(path: Path, name: str, *, sep, encoding, header, names, bad_lines, skiprows):
@@ -219,7 +305,8 @@ def _check_readable(path: Path, encoding: str) -> None:
             raise DataError(f"the file is {kind}-compressed; decompress it first", source=name)
 
 
-def _line_breaks(frame: pd.DataFrame, name: str, header: bool, sep: str) -> np.ndarray:
+def _line_breaks(frame: pd.DataFrame, name: str, header: bool, sep: str, *,
+                 first_line: int = 0) -> np.ndarray:
     """Line breaks inside each row's quoted fields (a title may hold one), to number the rows
     by file line. A field whose extra lines hold the separator is an unbalanced quote that
     swallowed whole records up to the next quote: refused, naming the line where it opens."""
@@ -234,7 +321,7 @@ def _line_breaks(frame: pd.DataFrame, name: str, header: bool, sep: str) -> np.n
             continuation = str(text.iloc[index]).split("\n")[1:]
             if any(re.search(sep if len(sep) > 1 else re.escape(sep), line)
                    for line in continuation):
-                line = index + (2 if header else 1) + int(breaks[:index].sum())
+                line = first_line + index + (2 if header else 1) + int(breaks[:index].sum())
                 raise DataError(f"field {column!r} runs over {counts[index] + 1} lines: an "
                                 "unbalanced quote (a field that starts with \" must end "
                                 "with \")", source=name, row=line)
@@ -265,6 +352,15 @@ def read_events(source: Source, columns: EventColumns = EventColumns(), *,
     """
     frame = read_table(source, report=report, **read_options)
     return _canonical(frame, columns, required=EventColumns.REQUIRED)
+
+
+def iter_events(path: str | os.PathLike, columns: EventColumns = EventColumns(), *,
+                chunk_rows: int, report: DataReport | None = None, **read_options
+                ) -> Iterator[pd.DataFrame]:
+    """:func:`read_events` of a CSV file, ``chunk_rows`` records at a time
+    (:func:`iter_table`)."""
+    for frame in iter_table(path, chunk_rows=chunk_rows, report=report, **read_options):
+        yield _canonical(frame, columns, required=EventColumns.REQUIRED)
 
 
 def read_items(source: Source, columns: ItemColumns = ItemColumns(), **read_options

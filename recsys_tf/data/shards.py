@@ -41,34 +41,80 @@ def write_shards(examples: dict[str, np.ndarray], folder: str | Path, split: str
         The split's manifest entry: ``files`` (names, in shard order), ``rows``, and
         ``features`` (name → ``{"shape": row shape, "dtype"}``).
     """
-    if shards < 1:
-        raise ValueError(f"`shards` must be >= 1. Received: {shards}")
-    rows = {len(value) for value in examples.values()}
-    if len(rows) != 1:
-        raise ValueError(f"The example arrays of {split!r} differ in length: "
-                         f"{ {name: len(value) for name, value in examples.items()} }")
-    count = rows.pop()
-    features = {}
-    for name, value in examples.items():
-        kind = np.asarray(value).dtype
-        if not (np.issubdtype(kind, np.integer) or np.issubdtype(kind, np.floating)):
-            raise ValueError(f"{split}: feature {name!r} has dtype {kind}; only integer and "
-                             "float arrays can be written.")
-        features[name] = {"shape": list(np.shape(value)[1:]), "dtype": str(kind)}
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    files = [shard_name(split, index, shards) for index in range(shards)]
-    writers = [tf.io.TFRecordWriter(str(folder / name)) for name in files]
-    try:
-        for start in range(0, count, chunk_rows):
-            chunk = {name: np.asarray(value[start:start + chunk_rows])
+    with ShardWriter(folder, split, shards=shards, chunk_rows=chunk_rows) as writer:
+        writer.write(examples)
+    return writer.entry
+
+
+class ShardWriter:
+    """Writes one split's examples to ``shards`` files as they come, a part at a time: row
+    ``i`` of the split (counted over every :meth:`write`) goes to file ``i % shards``, so
+    parts written one after another give the files one :func:`write_shards` of their
+    concatenation gives.
+
+    Example::
+
+        with ShardWriter("shards", "train", shards=8) as writer:
+            for part in parts:
+                writer.write(part)
+        writer.entry["rows"]
+    """
+
+    def __init__(self, folder: str | Path, split: str, *, shards: int,
+                 chunk_rows: int = CHUNK_ROWS):
+        if shards < 1:
+            raise ValueError(f"`shards` must be >= 1. Received: {shards}")
+        self.split, self.chunk_rows = split, chunk_rows
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        self.files = [shard_name(split, index, shards) for index in range(shards)]
+        self._writers = [tf.io.TFRecordWriter(str(folder / name)) for name in self.files]
+        self.rows = 0
+        self.features: dict | None = None
+
+    def write(self, examples: dict[str, np.ndarray]) -> None:
+        """Appends ``examples``; every part must have the first part's features."""
+        split = self.split
+        rows = {len(value) for value in examples.values()}
+        if len(rows) != 1:
+            raise ValueError(f"The example arrays of {split!r} differ in length: "
+                             f"{ {name: len(value) for name, value in examples.items()} }")
+        count = rows.pop()
+        features = {}
+        for name, value in examples.items():
+            kind = np.asarray(value).dtype
+            if not (np.issubdtype(kind, np.integer) or np.issubdtype(kind, np.floating)):
+                raise ValueError(f"{split}: feature {name!r} has dtype {kind}; only integer "
+                                 "and float arrays can be written.")
+            features[name] = {"shape": list(np.shape(value)[1:]), "dtype": str(kind)}
+        if self.features is not None and features != self.features:
+            raise ValueError(f"{split}: a part's features {features} differ from the first "
+                             f"part's {self.features}")
+        self.features = features
+        shards = len(self._writers)
+        for start in range(0, count, self.chunk_rows):
+            chunk = {name: np.asarray(value[start:start + self.chunk_rows])
                      for name, value in examples.items()}
             for offset in range(len(next(iter(chunk.values())))):
-                writers[(start + offset) % shards].write(_example(chunk, offset))
-    finally:
-        for writer in writers:
+                self._writers[(self.rows + start + offset) % shards].write(
+                    _example(chunk, offset))
+        self.rows += count
+
+    @property
+    def entry(self) -> dict:
+        """The split's manifest entry: ``files``, ``rows`` and ``features``."""
+        return {"files": list(self.files), "rows": int(self.rows),
+                "features": self.features or {}}
+
+    def close(self) -> None:
+        for writer in self._writers:
             writer.close()
-    return {"files": files, "rows": int(count), "features": features}
+
+    def __enter__(self) -> ShardWriter:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
 def _example(chunk: dict[str, np.ndarray], row: int) -> bytes:

@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from recsys_tf.data.event_log import EventLog
 from recsys_tf.data.vocabulary import Vocabulary
@@ -41,12 +43,20 @@ class Vocabularies:
 
     @classmethod
     def build(cls, log: EventLog) -> Vocabularies:
-        features = {column: Vocabulary.build(log.users[column].dropna(), name=column)
-                    for column in log.users.columns if column != "user_id"}
-        return cls(item_id=Vocabulary.build(log.items["item_id"], "item_id"),
-                   event_type=Vocabulary.build(log.events["event_type"], "event_type"),
-                   domain=Vocabulary.build(log.domains, "domain"),
-                   category=Vocabulary.build(log.items["category"], "category"),
+        return cls.from_values(items=log.items, event_types=log.events["event_type"],
+                               domains=log.domains, users=log.users)
+
+    @classmethod
+    def from_values(cls, *, items: pd.DataFrame, event_types: Iterable[str],
+                    domains: Iterable[str], users: pd.DataFrame) -> Vocabularies:
+        """The vocabularies of a log given by its parts: the item table, the events' event
+        types, every domain (of events and items) and the user table."""
+        features = {column: Vocabulary.build(users[column].dropna(), name=column)
+                    for column in users.columns if column != "user_id"}
+        return cls(item_id=Vocabulary.build(items["item_id"], "item_id"),
+                   event_type=Vocabulary.build(event_types, "event_type"),
+                   domain=Vocabulary.build(domains, "domain"),
+                   category=Vocabulary.build(items["category"], "category"),
                    user_features=features)
 
     def save(self, directory: str | Path) -> None:

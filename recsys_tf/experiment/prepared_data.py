@@ -97,20 +97,14 @@ def prepare_data(config: DataConfig, *, vocabularies: Vocabularies | None = None
     if len(log.events) == 0:
         raise ValueError(f"{source}: no events left after cleaning ({log.report.format()})")
     split = make_split(log, config.split, target_domain=config.target_domain)
-    for name, count in (("training", int(np.sum(split.train))), ("validation", len(split.valid)),
-                        ("test", len(split.test))):
-        if count == 0:
-            raise ValueError(
-                f"{source}: no {name} examples with split {config.split!r} "
-                f"({len(log.events)} events of {log.num_users} users after cleaning; "
-                "leave-one-out needs users with at least 3 events)")
+    require_targets(source, config.split, {"training": int(np.sum(split.train)),
+                                           "validation": len(split.valid),
+                                           "test": len(split.test)},
+                    events=len(log.events), users=log.num_users)
     vocabularies = vocabularies or Vocabularies.build(log)
-    encoded = encode_events(log, vocabularies)
     sequence = SequenceConfig(config.max_length, config.max_cross_length, config.target_domain)
+    encoded, train, valid, test = encode_examples(log, split, vocabularies, sequence)
     domains = vocabularies.domain
-    train = training_examples(encoded, sequence, train=split.train, domain_vocabulary=domains)
-    valid = evaluation_examples(encoded, split.valid, sequence, domain_vocabulary=domains)
-    test = evaluation_examples(encoded, split.test, sequence, domain_vocabulary=domains)
     num_items = len(vocabularies.item_id)
     items = _items_by_index(log.items, vocabularies)
     domain_index = (None if config.target_domain is None
@@ -146,6 +140,28 @@ def prepare_data(config: DataConfig, *, vocabularies: Vocabularies | None = None
         item_text=item_text, item_categories=item_categories, num_categories=num_categories,
         known_items=known, candidate_mask=candidate_mask, popularity=popularity,
         trajectory=trajectory, item_titles=texts)
+
+
+def encode_examples(log: EventLog, split: Split, vocabularies: Vocabularies,
+                    sequence: SequenceConfig) -> tuple[EncodedEvents, dict, dict, dict]:
+    """``(encoded, train, valid, test)``: the log's events encoded and its split's examples."""
+    encoded = encode_events(log, vocabularies)
+    domains = vocabularies.domain
+    train = training_examples(encoded, sequence, train=split.train, domain_vocabulary=domains)
+    valid = evaluation_examples(encoded, split.valid, sequence, domain_vocabulary=domains)
+    test = evaluation_examples(encoded, split.test, sequence, domain_vocabulary=domains)
+    return encoded, train, valid, test
+
+
+def require_targets(source: str, protocol: str, counts: dict[str, int], *, events: int,
+                    users: int) -> None:
+    """Refuses a split with no ``training``, ``validation`` or ``test`` targets."""
+    for name, count in counts.items():
+        if count == 0:
+            raise ValueError(
+                f"{source}: no {name} examples with split {protocol!r} "
+                f"({events} events of {users} users after cleaning; "
+                "leave-one-out needs users with at least 3 events)")
 
 
 def training_statistics(train: dict[str, np.ndarray], num_items: int

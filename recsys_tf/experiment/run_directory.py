@@ -17,12 +17,12 @@ import dataclasses
 import hashlib
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import numpy as np
 
-from recsys_tf.data.vocabularies import Vocabularies
+from recsys_tf.data.vocabularies import EncodedEvents, Vocabularies
 from recsys_tf.experiment.experiment_config import ExperimentConfig
 from recsys_tf.experiment.prepared_data import PreparedData
 
@@ -31,22 +31,37 @@ def data_record(prepared: PreparedData) -> dict:
     """``{"fingerprint", "events", "report"}`` of prepared data: the fingerprint hashes the
     vocabularies and every encoded event, so a run cannot resume (weights by item index) on
     data whose indexes mean other items."""
+    return {"fingerprint": data_fingerprint(prepared.vocabularies,
+                                            lambda name: [getattr(prepared.encoded, name)]),
+            "events": int(len(prepared.log.events)), "report": prepared.log.report.to_dict()}
+
+
+def data_fingerprint(vocabularies: Vocabularies,
+                     pieces: Callable[[str], Iterable[np.ndarray]]) -> str:
+    """The fingerprint of :func:`data_record`, with each encoded field given in pieces:
+    ``pieces(name)`` yields consecutive parts of the field ``name`` of
+    :class:`~recsys_tf.data.vocabularies.EncodedEvents` (a log prepared a part at a time
+    hashes as the whole log would)."""
     digest = hashlib.sha256()
-    vocabularies = prepared.vocabularies
     named = [(name, getattr(vocabularies, name)) for name in
              ("item_id", "event_type", "domain", "category")]
     named += sorted(vocabularies.user_features.items())
     for name, vocabulary in named:
         digest.update(f"{name}\x00{len(vocabulary.tokens)}\x00".encode())
         digest.update("\x00".join(map(str, vocabulary.tokens)).encode())
-    for field in dataclasses.fields(prepared.encoded):
-        value = getattr(prepared.encoded, field.name)
-        if isinstance(value, np.ndarray):
-            digest.update(field.name.encode())
-            digest.update("\x00".join(map(str, value)).encode() if value.dtype == object
-                          else np.ascontiguousarray(value).tobytes())
-    return {"fingerprint": digest.hexdigest(), "events": int(len(prepared.log.events)),
-            "report": prepared.log.report.to_dict()}
+    for field in dataclasses.fields(EncodedEvents):
+        if field.name == "user_features":
+            continue
+        digest.update(field.name.encode())
+        first = True
+        for value in pieces(field.name):
+            if value.dtype != object:
+                digest.update(np.ascontiguousarray(value).tobytes())
+            elif len(value):
+                digest.update(("" if first else "\x00").encode())
+                digest.update("\x00".join(map(str, value)).encode())
+                first = False
+    return digest.hexdigest()
 
 
 def write_atomically(path: Path, write: Callable[[str], object]) -> None:

@@ -66,3 +66,20 @@ def test_empty_and_undecodable_files_give_clear_errors(tmp_path):
         read_table(write(tmp_path, "bad.csv", b"a,b\n1,2\n\xff\xfe,3\n"))
     with pytest.raises(DataError, match="no such file"):
         read_table(tmp_path / "absent.csv")
+
+
+@pytest.mark.parametrize("chunk_rows", [1, 2, 3, 100])
+def test_reading_in_chunks_gives_read_tables_rows_lines_and_report(tmp_path, chunk_rows):
+    from recsys_tf.data.ingest import iter_table
+
+    path = tmp_path / "events.csv"
+    path.write_text('a,b,c\n1,2,3\n4,5,6,7\n\n"x\ny",8,9\n10,11\n12,13,14\n,,\n15,16,17\n'
+                    '"p\nq\nr",1,2\n18,19,20,21\n22,23,24\n')
+    whole, chunked = DataReport(), DataReport()
+    expected = read_table(path, report=whole)
+    frames = list(iter_table(path, chunk_rows=chunk_rows, report=chunked))
+    pd.testing.assert_frame_equal(pd.concat(frames, ignore_index=True), expected)
+    assert expected["_row"].tolist() == [2, 5, 7, 8, 10, 11, 15]
+    assert whole.examples["malformed_line"] == [f"{path}:3 (expected 3 fields, saw 4)",
+                                                f"{path}:14 (expected 3 fields, saw 4)"]
+    assert chunked.to_dict() == whole.to_dict()
