@@ -40,6 +40,7 @@ def test_slope_is_the_log_log_slope_between_the_ends():
 def row(items, events, epoch, rss):
     return {"items": items, "events": events, "catalogue": items,
             "prepare": {"seconds": 1.0, "peak_rss_mb": rss},
+            "prepare_whole": {"seconds": 2.0, "peak_rss_mb": rss * 2},
             "epoch": {"seconds_per_million_events": epoch},
             "evaluation": {"ms_per_user": 1.0},
             "export": {"full": {"bytes": items * 100}, "index": {"bytes": items * 50}},
@@ -84,3 +85,19 @@ def test_item_slopes_are_fitted_against_the_items_that_occur():
     assert slopes(rows)["epoch s per 1M events"]["vs_items"] == pytest.approx(1.0)
     assert "| catalogue (items in the log) | 100,000 | 200,000 | | |" in scale_table(
         {"rows": rows, "failures": []})
+
+
+def test_the_prepare_process_reports_its_own_peak_not_the_parents(tmp_path):
+    from benchmarks.suites.scale import experiment_for, prepare_in_process, write_log
+
+    write_log(growth_log(500, 3_000), tmp_path / "events.csv")
+    experiment_for(tmp_path / "events.csv", tmp_path / "cache").save(tmp_path / "c.json")
+    held = np.ones(900 * 2**20, np.uint8)  # pages this process holds when it forks
+    streamed = prepare_in_process(tmp_path / "c.json", tmp_path / "parts")
+    whole = prepare_in_process(tmp_path / "c.json", tmp_path / "whole", part_events=0)
+    assert held.sum() == held.size
+    parent = int(dict(line.split(":", 1) for line in open("/proc/self/status"))["VmRSS"]
+                 .split()[0]) / 1024
+    for measured in (streamed, whole):
+        assert 100 < measured["peak_rss_mb"] < parent - 500
+    assert streamed["train_rows"] == whole["train_rows"] > 0
