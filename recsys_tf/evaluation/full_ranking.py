@@ -10,6 +10,7 @@ from recsys_tf.data.history_mask import HistoryMask
 from recsys_tf.evaluation.ranking_metrics import ranking_metrics, target_ranks
 
 ScoreFn = Callable[[dict[str, np.ndarray]], np.ndarray]
+HOST_SCORES = 2**25  # scores per host batch at most (256 MB of float64)
 
 
 def evaluate_full_ranking(score_fn: ScoreFn, examples: dict[str, np.ndarray], *,
@@ -51,9 +52,11 @@ def scored_batches(score_fn: ScoreFn, examples: dict[str, np.ndarray],
                    candidate_mask: np.ndarray, history: HistoryMask | None, batch_size: int):
     """Yields ``(rows, batch, scores, excluded)`` per batch of ``examples``: the batch's
     ``[b, num_items]`` scores (float64) and the items its ranking leaves out (non-candidates
-    and, with ``history``, each target's prior history)."""
+    and, with ``history``, each target's prior history). Batches hold at most
+    :data:`HOST_SCORES` scores (fewer targets than ``batch_size`` on a large catalogue)."""
     count = len(examples["target"])
     num_items = len(candidate_mask)
+    batch_size = max(1, min(batch_size, HOST_SCORES // max(num_items, 1)))
     for start in range(0, count, batch_size):
         rows = slice(start, min(start + batch_size, count))
         batch = {k: v[rows] for k, v in examples.items()}

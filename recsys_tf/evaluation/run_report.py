@@ -15,32 +15,37 @@ from recsys_tf.evaluation.full_ranking import (
     popularity_scores,
 )
 from recsys_tf.evaluation.interest_drift import switch_following
+from recsys_tf.evaluation.model_ranking import HOST_RANKING_MAX_ITEMS, ModelRanking
 from recsys_tf.evaluation.model_scores import model_position_scorer, model_scorer
 from recsys_tf.evaluation.protocol import KS, negatives_for_test
 from recsys_tf.evaluation.ranking_metrics import ranking_metrics
 from recsys_tf.evaluation.sampled_ranking import compute_sampled_ranks
 
 
-def evaluate_prepared(model, prepared, *, batch_size: int = 1024) -> dict:
+def evaluate_prepared(model, prepared, *, batch_size: int = 1024,
+                      device_above: int = HOST_RANKING_MAX_ITEMS) -> dict:
     """Test HR/NDCG@10,20 and MRR of ``model`` and popularity, full ranking (``test``) and
     sampled (``test_sampled``: one entry per number of negatives); validation full ranking;
     with synthetic ground truth, also how fast each follows interest switches. ``domain`` is
-    the ranked domain (None: every item)."""
+    the ranked domain (None: every item). The model ranks on the device above
+    ``device_above`` items (:class:`~recsys_tf.evaluation.model_ranking.ModelRanking`)."""
     scorers = {"model": model_scorer(model),
                "popularity": popularity_scores(prepared.popularity)}
+    ranking = ModelRanking(model, prepared.candidate_mask, device_above=device_above)
     common = {"candidate_mask": prepared.candidate_mask, "batch_size": batch_size, "ks": KS}
     report = {
         "domain": prepared.sequence.target_domain,
-        "test": {name: evaluate_full_ranking(scorer, prepared.test,
-                                             history=prepared.test_history, **common)
-                 for name, scorer in scorers.items()},
+        "test": {"model": ranking.metrics(prepared.test, history=prepared.test_history,
+                                          batch_size=batch_size, ks=KS),
+                 "popularity": evaluate_full_ranking(scorers["popularity"], prepared.test,
+                                                     history=prepared.test_history, **common)},
         "test_sampled": {
             size: {name: ranking_metrics(compute_sampled_ranks(
                        scorer, prepared.test, negatives, batch_size=batch_size), KS)
                    for name, scorer in scorers.items()}
             for size, negatives in negatives_for_test(prepared).items()},
-        "valid": {"model": evaluate_full_ranking(scorers["model"], prepared.valid,
-                                                 history=prepared.valid_history, **common)},
+        "valid": {"model": ranking.metrics(prepared.valid, history=prepared.valid_history,
+                                           batch_size=batch_size, ks=KS)},
     }
     if prepared.trajectory is not None:
         report["interest_drift"] = {

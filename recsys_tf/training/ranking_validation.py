@@ -6,14 +6,7 @@ import keras
 import numpy as np
 
 from recsys_tf.data.history_mask import HistoryMask
-from recsys_tf.evaluation.device_ranks import BlockRanker
-from recsys_tf.evaluation.full_ranking import evaluate_full_ranking
-from recsys_tf.evaluation.model_scores import model_scorer
-from recsys_tf.evaluation.ranking_metrics import ranking_metrics
-
-# Above this many items validation ranks on the device, a block of the catalogue at a time
-# (the host path holds float64 [batch, items] arrays: 0.8 GB per 1,024 targets at 100k items).
-HOST_RANKING_MAX_ITEMS = 100_000
+from recsys_tf.evaluation.model_ranking import HOST_RANKING_MAX_ITEMS, ModelRanking
 
 
 class RankingValidation(keras.callbacks.Callback):
@@ -21,8 +14,9 @@ class RankingValidation(keras.callbacks.Callback):
 
     Targets are ranked against the whole catalogue with the user's prior history masked out
     (the target kept), ties counted against the target: on the host, or for catalogues of more
-    than ``device_above`` items by :class:`~recsys_tf.evaluation.device_ranks.BlockRanker`
-    (the same ranks; memory ``batch × block``).
+    than ``device_above`` items on the device
+    (:class:`~recsys_tf.evaluation.model_ranking.ModelRanking`: the same ranks; memory
+    ``batch × block``).
     """
 
     def __init__(self, examples: dict[str, np.ndarray], history: HistoryMask,
@@ -33,20 +27,16 @@ class RankingValidation(keras.callbacks.Callback):
         self.history = history
         self.candidate_mask = candidate_mask
         self.batch_size = batch_size
-        self.on_device = len(candidate_mask) > device_above
+        self.device_above = device_above
 
     def on_train_begin(self, logs=None):
         # One traced function for the whole run.
-        self.scorer = BlockRanker(self.model) if self.on_device else model_scorer(self.model)
+        self.ranking = ModelRanking(self.model, self.candidate_mask,
+                                    device_above=self.device_above)
 
     def on_epoch_end(self, epoch, logs=None):
-        if self.on_device:
-            metrics = ranking_metrics(self.scorer.ranks(
-                self.examples, history=self.history, batch_size=self.batch_size), (10,))
-        else:
-            metrics = evaluate_full_ranking(self.scorer, self.examples,
-                                            candidate_mask=self.candidate_mask,
-                                            history=self.history, batch_size=self.batch_size)
+        metrics = self.ranking.metrics(self.examples, history=self.history,
+                                       batch_size=self.batch_size)
         if logs is not None:
             for key in ("hr@10", "ndcg@10", "mrr"):
                 logs[f"val_{key}"] = metrics[key]

@@ -122,6 +122,39 @@ def test_validation_above_the_host_limit_ranks_on_the_device_with_the_same_figur
         logs = {}
         validation.on_epoch_end(0, logs)
         figures.append(logs)
-    assert isinstance(validation.scorer, BlockRanker)
+    assert isinstance(validation.ranking.scorer, BlockRanker)
     assert figures[0] == pytest.approx(figures[1], abs=1e-9)
     assert figures[0]["val_ndcg@10"] > 0
+
+
+def test_the_test_report_ranks_the_model_on_the_device_with_the_host_figures(tmp_path):
+    from recsys_tf.evaluation.run_report import evaluate_prepared
+    from recsys_tf.experiment.prepared_data import prepare_data
+    from recsys_tf.training.trainer import build_model
+    from tests.training.tiny_experiment import tiny_experiment
+
+    experiment = tiny_experiment(tmp_path)
+    prepared = prepare_data(experiment.data)
+    model = build_model(experiment, prepared)
+    host = evaluate_prepared(model, prepared, batch_size=64, device_above=10**9)
+    device = evaluate_prepared(model, prepared, batch_size=64, device_above=0)
+    for split in ("test", "valid"):
+        assert device[split]["model"] == pytest.approx(host[split]["model"], abs=1e-9)
+    assert device["test"]["model"]["ndcg@20"] > 0 and device["test"]["model"]["count"] > 0
+
+
+def test_host_batches_shrink_to_a_bounded_score_array(monkeypatch):
+    from recsys_tf.evaluation import full_ranking
+
+    monkeypatch.setattr(full_ranking, "HOST_SCORES", 30)
+    seen = []
+
+    def score(batch):
+        seen.append(len(batch["target"]))
+        return np.tile(np.arange(10.0), (len(batch["target"]), 1))
+
+    examples = {"target": np.arange(2, 9)}
+    ranks = full_ranking.compute_ranks(score, examples, candidate_mask=np.arange(10) >= 2,
+                                       batch_size=1024)
+    assert seen == [3, 3, 1]
+    np.testing.assert_array_equal(ranks, 9 - examples["target"])
