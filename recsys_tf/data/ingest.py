@@ -18,6 +18,7 @@ Example:
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import dataclasses
 import os
@@ -193,38 +194,26 @@ def iter_table(path: str | os.PathLike, *, chunk_rows: int, sep: str = ",",
     report = report if report is not None else DataReport()
     skipped: list[tuple[int, str]] = []
     earlier_breaks = 0
-    with warnings.catch_warnings(record=True) as caught, open(path, encoding=encoding,
-                                                               newline="") as handle:
+    with warnings.catch_warnings(record=True) as caught, _parse_errors(path, encoding), \
+            open(path, encoding=encoding, newline="") as handle:
         warnings.simplefilter("always")
-        try:
-            # index_col=False: a line with extra fields is skipped with a warning rather
-            # than taken as an index (read_table's leading-lines case).
-            for frame in pd.read_csv(
-                    handle, sep=sep, header=0, dtype=str, keep_default_na=False,
-                    na_values=[""], skip_blank_lines=False, index_col=False,
-                    on_bad_lines="warn" if bad_lines == "drop" else "error",
-                    engine="python" if len(sep) > 1 else "c", chunksize=chunk_rows):
-                new = [(int(m.group(1)), m.group(2)) for warning in caught
-                       for m in _SKIPPED_LINE.finditer(str(warning.message))]
-                caught.clear()
-                skipped += new
-                first = int(frame.index[0]) if len(frame) else 0
-                frame, breaks = _numbered(frame.reset_index(drop=True), name, header=True,
-                                          sep=sep, skipped=skipped, new=new, report=report,
-                                          first_index=first, earlier_breaks=earlier_breaks)
-                earlier_breaks += breaks
-                yield frame
-        except pd.errors.EmptyDataError as error:
-            raise DataError("file has no columns (empty or blank)", source=name) from error
-        except pd.errors.ParserError as error:
-            line = re.search(r"line (\d+)", str(error))
-            raise DataError(f"malformed line: {error}", source=name,
-                            row=int(line.group(1)) if line else None) from error
-        except UnicodeDecodeError as error:
-            offset, line = _first_undecodable(path, encoding)
-            raise DataError(f"not valid {encoding} at byte {offset} ({error.reason}); pass the "
-                            "file's encoding (e.g. encoding='latin-1')", source=name,
-                            row=line) from error
+        # index_col=False: a line with extra fields is skipped with a warning rather
+        # than taken as an index (read_table's leading-lines case).
+        for frame in pd.read_csv(
+                handle, sep=sep, header=0, dtype=str, keep_default_na=False,
+                na_values=[""], skip_blank_lines=False, index_col=False,
+                on_bad_lines="warn" if bad_lines == "drop" else "error",
+                engine="python" if len(sep) > 1 else "c", chunksize=chunk_rows):
+            new = [(int(m.group(1)), m.group(2)) for warning in caught
+                   for m in _SKIPPED_LINE.finditer(str(warning.message))]
+            caught.clear()
+            skipped += new
+            first = int(frame.index[0]) if len(frame) else 0
+            frame, breaks = _numbered(frame.reset_index(drop=True), name, header=True,
+                                      sep=sep, skipped=skipped, new=new, report=report,
+                                      first_index=first, earlier_breaks=earlier_breaks)
+            earlier_breaks += breaks
+            yield frame
 
 
 def _numbered(frame: pd.DataFrame, name: str, *, header: bool, sep: str,
@@ -264,8 +253,8 @@ def _numbered(frame: pd.DataFrame, name: str, *, header: bool, sep: str,
 
 
 def _read_csv(path: Path, name: str, *, sep, encoding, header, names, bad_lines, skiprows):
-    try:
-        with warnings.catch_warnings(record=True) as caught, open_with_progress(path) as handle:
+    with _parse_errors(path, encoding), warnings.catch_warnings(record=True) as caught, \
+            open_with_progress(path) as handle:
             warnings.simplefilter("always")
             frame = pd.read_csv(
                 handle, sep=sep, encoding=encoding, header=0 if header else None, names=names,
@@ -273,6 +262,15 @@ def _read_csv(path: Path, name: str, *, sep, encoding, header, names, bad_lines,
                 on_bad_lines="warn" if bad_lines == "drop" else "error",
                 engine="python" if len(sep) > 1 else "c", skipinitialspace=False,
                 skiprows=skiprows or None)
+    return frame, caught
+
+
+@contextlib.contextmanager
+def _parse_errors(path: Path, encoding: str):
+    """pandas' errors on reading ``path`` as a :class:`DataError` naming the file and line."""
+    name = str(path)
+    try:
+        yield
     except pd.errors.EmptyDataError as error:
         raise DataError("file has no columns (empty or blank)", source=name) from error
     except pd.errors.ParserError as error:
@@ -281,10 +279,9 @@ def _read_csv(path: Path, name: str, *, sep, encoding, header, names, bad_lines,
                         row=int(line.group(1)) if line else None) from error
     except UnicodeDecodeError as error:
         offset, line = _first_undecodable(path, encoding)
-        raise DataError(
-            f"not valid {encoding} at byte {offset} ({error.reason}); pass the file's encoding "
-            f"(e.g. encoding='latin-1')", source=name, row=line) from error
-    return frame, caught
+        raise DataError(f"not valid {encoding} at byte {offset} ({error.reason}); pass the "
+                        "file's encoding (e.g. encoding='latin-1')", source=name,
+                        row=line) from error
 
 
 def _check_readable(path: Path, encoding: str) -> None:
