@@ -144,13 +144,21 @@ def build_parser() -> argparse.ArgumentParser:
     query.set_defaults(handler=_query)
 
     index = commands.add_parser(
-        "retrieval-index", help="TFRS retrieval index (BruteForce/ScaNN) over an export version")
+        "retrieval-index",
+        help="TFRS retrieval index (BruteForce/partitioned/ScaNN) over an export version")
     index.add_argument("--export", required=True, help="an export version directory")
     index.add_argument("--output", required=True, help="directory for the index SavedModel")
-    index.add_argument("--backend", default="bruteforce", choices=["bruteforce", "scann"])
+    index.add_argument("--backend", default="bruteforce",
+                       choices=["bruteforce", "partitioned", "scann"],
+                       help="bruteforce: exact; partitioned: k-means partitions, a few scanned "
+                       "per query (approximate; for large catalogues); scann: where it loads")
     index.add_argument("--k", type=int, default=10, help="items returned per query")
     index.add_argument("--max-exclusions", type=int, default=200,
                        help="most recent history items excluded from the results")
+    index.add_argument("--partitions", type=int,
+                       help="partitioned: k-means partitions (default sqrt(items))")
+    index.add_argument("--probes", type=int,
+                       help="partitioned: partitions scanned per query (default 1/16 of them)")
     index.set_defaults(handler=_retrieval_index)
 
     bench = commands.add_parser(
@@ -236,6 +244,9 @@ def _retrieval_index(args: argparse.Namespace) -> int:
     command = [sys.executable, "-m", "recsys_tf.retrieval.tfrs_index", "--export", args.export,
                "--output", args.output, "--backend", args.backend, "--k", str(args.k),
                "--max-exclusions", str(args.max_exclusions)]
+    for option in ("partitions", "probes"):
+        if getattr(args, option) is not None:
+            command += [f"--{option}", str(getattr(args, option))]
     env = {**os.environ, "TF_USE_LEGACY_KERAS": "1"}
     return subprocess.run(command, env=env, check=False).returncode
 

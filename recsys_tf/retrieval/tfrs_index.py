@@ -9,8 +9,9 @@ TensorFlow is imported), so this module runs in its own process
 It indexes the ``item_embedding`` of every candidate item of the export (items of the target
 domain; for an export written with ``--mode index``, the vectors of its
 ``assets.extra/candidates.npz``) in a ``tfrs.layers.factorized_top_k.BruteForce`` layer
-(``ScaNN`` with
-``--backend scann`` when the ``scann`` package is installed), uses the export's
+(exact), a :class:`PartitionedTopK` with ``--backend partitioned`` (k-means partitions, a few
+scanned per query: approximate, for large catalogues) or ``ScaNN`` with ``--backend scann`` when
+the ``scann`` package is installed and loads, uses the export's
 ``user_embedding`` signature as the query model, and saves a SavedModel whose ``query``
 signature (also ``serving_default``) takes the export's history inputs and returns ``scores``
 and ``item_ids`` ``[batch, k]``, the history's items excluded (the most recent
@@ -61,7 +62,74 @@ def _import_tfrs():
 
 tfrs, SCANN_LOAD_ERROR = _import_tfrs()
 
-BACKENDS = ("bruteforce", "scann")
+BACKENDS = ("bruteforce", "partitioned", "scann")
+
+
+class PartitionedTopK(tfrs.layers.factorized_top_k.TopK):
+    """An approximate TFRS top-k layer in core TensorFlow ops: the candidates grouped into k-means
+    partitions (:func:`~recsys_tf.retrieval.partitions.partition_vectors`); a query scores the
+    centroids and then only the candidates of its ``probes`` best partitions.
+
+    Where the probed partitions hold fewer than ``k`` candidates, the missing places have score
+    ``-inf``. ``bench scale`` reports its recall@10 against :class:`BruteForce`.
+    """
+
+    def __init__(self, query_model=None, k: int = 10, *, num_partitions: int | None = None,
+                 probes: int | None = None, seed: int = 0, name: str | None = None):
+        super().__init__(k=k, name=name)
+        self.query_model = query_model
+        self.num_partitions, self.probes, self.seed = num_partitions, probes, seed
+        self._vectors = None
+
+    def index(self, candidates, identifiers=None) -> PartitionedTopK:
+        from recsys_tf.retrieval.partitions import default_probes, partition_vectors
+
+        if identifiers is None:
+            identifiers = tf.range(candidates.shape[0])
+        parts = partition_vectors(candidates.numpy(), num_partitions=self.num_partitions,
+                                  seed=self.seed)
+        self.num_partitions = len(parts.centroids)
+        self.probes = min(self.probes or default_probes(self.num_partitions),
+                          self.num_partitions)
+        order = tf.constant(parts.order)
+        tables = {"centroids": tf.constant(parts.centroids),
+                  "vectors": tf.gather(tf.cast(candidates, tf.float32), order),
+                  "identifiers": tf.gather(identifiers, order),
+                  "offsets": tf.constant(parts.offsets)}
+        for key, value in tables.items():
+            variable = self.add_weight(name=key, dtype=value.dtype, shape=value.shape,
+                                       initializer=tf.keras.initializers.Constant(
+                                           tf.zeros((), value.dtype)),
+                                       trainable=False)
+            variable.assign(value)
+            setattr(self, f"_{key}", variable)
+        self._reset_tf_function_cache()
+        return self
+
+    def call(self, queries, k: int | None = None):
+        k = k if k is not None else self._k
+        if self._vectors is None:
+            raise ValueError("The `index` method must be called first.")
+        if self.query_model is not None:
+            queries = self.query_model(queries)
+        _, probed = tf.math.top_k(self._compute_score(queries, self._centroids), self.probes)
+        starts = tf.reshape(tf.gather(self._offsets[:-1], probed), [-1])
+        limits = tf.reshape(tf.gather(self._offsets[1:], probed), [-1])
+        ranges = tf.ragged.range(starts, limits)              # [batch * probes, (items)]
+        rows = tf.RaggedTensor.from_uniform_row_length(ranges, self.probes)
+        rows = rows.merge_dims(1, 2)                          # [batch, (probed items)]
+        vectors = tf.gather(self._vectors, rows.flat_values)
+        scores = tf.reduce_sum(tf.gather(queries, rows.value_rowids()) * vectors, axis=1)
+        scores = rows.with_flat_values(scores).to_tensor(float("-inf"))
+        positions = rows.to_tensor(0)
+        width = tf.maximum(k - tf.shape(scores)[1], 0)
+        scores = tf.pad(scores, [[0, 0], [0, width]], constant_values=float("-inf"))
+        positions = tf.pad(positions, [[0, 0], [0, width]])
+        values, places = tf.math.top_k(scores, k=k)
+        return values, tf.gather(self._identifiers, tf.gather(positions, places, batch_dims=1))
+
+    def is_exact(self) -> bool:
+        return False
 
 
 class ExportedUserTower(tf.Module):
@@ -134,8 +202,11 @@ def scann_layer(tower, k: int):
 
 
 def build_index(export_dir: str | Path, *, k: int = 10, backend: str = "bruteforce",
-                max_exclusions: int = 200):
-    """``(RetrievalIndex, input specs)`` over the candidates of an export version."""
+                max_exclusions: int = 200, partitions: int | None = None,
+                probes: int | None = None):
+    """``(RetrievalIndex, input specs)`` over the candidates of an export version
+    (``partitions``/``probes``: the ``partitioned`` backend's, default
+    :func:`~recsys_tf.retrieval.partitions.default_partitions` / ``default_probes``)."""
     if backend not in BACKENDS:
         raise ValueError(f"--backend must be one of {BACKENDS}. Received: {backend!r}")
     export = tf.saved_model.load(str(export_dir))
@@ -143,6 +214,8 @@ def build_index(export_dir: str | Path, *, k: int = 10, backend: str = "brutefor
     tower = ExportedUserTower(export)
     if backend == "scann":
         layer = scann_layer(tower, k)
+    elif backend == "partitioned":
+        layer = PartitionedTopK(tower, k=k, num_partitions=partitions, probes=probes)
     else:
         layer = tfrs.layers.factorized_top_k.BruteForce(tower, k=k)
     layer.index(vectors, item_ids)
@@ -151,13 +224,15 @@ def build_index(export_dir: str | Path, *, k: int = 10, backend: str = "brutefor
 
 
 def save_index(export_dir: str | Path, output: str | Path, *, k: int = 10,
-               backend: str = "bruteforce", max_exclusions: int = 200) -> Path:
+               backend: str = "bruteforce", max_exclusions: int = 200,
+               partitions: int | None = None, probes: int | None = None) -> Path:
     """Builds the index and writes it to ``output`` (atomically: temporary sibling + rename)."""
     output = Path(output)
     if output.exists():
         raise ValueError(f"{output} already exists")
     module, specs = build_index(export_dir, k=k, backend=backend,
-                                max_exclusions=max_exclusions)
+                                max_exclusions=max_exclusions, partitions=partitions,
+                                probes=probes)
     query = tf.function(module.query, input_signature=[
         {name: tf.TensorSpec(spec.shape, spec.dtype, name=name) for name, spec in specs.items()}
     ]).get_concrete_function()
@@ -184,13 +259,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--k", type=int, default=10, help="items returned per query")
     parser.add_argument("--max-exclusions", type=int, default=200,
                         help="most recent history items excluded from the results")
+    parser.add_argument("--partitions", type=int, default=None,
+                        help="partitioned backend: k-means partitions (default sqrt(items))")
+    parser.add_argument("--probes", type=int, default=None,
+                        help="partitioned backend: partitions scanned per query (default 1/16)")
     args = parser.parse_args(argv)
     from recsys_tf.export.export_manifest import ExportError, check_export
 
     try:
         manifest = check_export(args.export)
         path = save_index(args.export, args.output, k=args.k, backend=args.backend,
-                          max_exclusions=args.max_exclusions)
+                          max_exclusions=args.max_exclusions, partitions=args.partitions,
+                          probes=args.probes)
     except (ExportError, ValueError) as error:
         print(f"recsys-tf: error: {error}", file=sys.stderr)
         return 2

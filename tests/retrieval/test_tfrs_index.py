@@ -138,3 +138,27 @@ def test_scann_whose_ops_do_not_load_gives_a_clear_error_and_bruteforce_still_wo
     assert "undefined symbol" in result.stderr and "Traceback" not in result.stderr
     result = index("bruteforce", tmp_path / "bruteforce")
     assert result.returncode == 0, result.stderr[-2000:]
+
+
+def test_partitioned_index_scanning_every_partition_is_exact_and_fewer_probes_never_score_higher(
+        tiny_export, tiny_run, tmp_path):
+    run = FinishedRun.load(tiny_run)
+    prepared = prepare_data(run.experiment.data, vocabularies=run.vocabularies)
+    request = {k: tf.constant(v) for k, v in requests_for_targets(prepared, 30).items()}
+    expected = tf.saved_model.load(str(tiny_export)).signatures["recommend"](**request)
+
+    def query(name, *options):
+        output = tmp_path / name
+        assert main(["retrieval-index", "--export", str(tiny_export), "--output", str(output),
+                     "--k", "5", "--backend", "partitioned", "--partitions", "4",
+                     *options]) == 0
+        return tf.saved_model.load(str(output)).signatures["query"](**request)
+
+    every = query("all", "--probes", "4")
+    np.testing.assert_array_equal(every["item_ids"].numpy(), expected["item_ids"].numpy())
+    np.testing.assert_allclose(every["scores"].numpy(), expected["scores"].numpy(), rtol=1e-5,
+                               atol=1e-5)
+    one = query("one", "--probes", "1")["scores"].numpy()
+    assert np.isfinite(one[:, 0]).all()
+    assert (one <= expected["scores"].numpy() + 1e-5).all()  # a subset's i-th best <= the i-th
+    assert (np.diff(one, axis=1) <= 0).all()
