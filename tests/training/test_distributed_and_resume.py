@@ -89,23 +89,7 @@ def two_workers(run, cache, epochs, *extra):
     return outputs
 
 
-def test_two_workers_on_localhost_and_their_warm_start(tmp_path):
-    chief, other = two_workers(tmp_path / "run", tmp_path / "cache", 2)
-    assert [h["val_ndcg@10"] for h in chief["history"]] == pytest.approx(
-        [h["val_ndcg@10"] for h in other["history"]], abs=1e-6)   # the same weights
-    assert chief["history"][-1]["loss"] < chief["history"][0]["loss"]
-    assert (tmp_path / "run" / "model.keras").is_file()
-    assert json.loads((tmp_path / "run" / "metrics.json").read_text())["workers"] == 2
-
-    # Warm start under the multi-worker strategy: the first epoch starts from the finished
-    # run's weights (a cold start's first epoch has a far higher loss).
-    warm, _ = two_workers(tmp_path / "warm", tmp_path / "cache", 1, 1, tmp_path / "run")
-    assert warm["warm_start"] == str(tmp_path / "run")
-    cold = [h["loss"] for h in chief["history"]]
-    assert warm["history"][0]["loss"] < (cold[0] + cold[1]) / 2
-
-
-def test_two_workers_read_disjoint_shard_files(tmp_path):
+def test_two_workers_read_disjoint_shard_files_and_warm_start_from_their_run(tmp_path):
     from recsys_tf.experiment.shard_files import prepare_shards
     from tests.training.tiny_experiment import tiny_experiment
 
@@ -118,6 +102,8 @@ def test_two_workers_read_disjoint_shard_files(tmp_path):
     assert chief["history"][-1]["loss"] < chief["history"][0]["loss"]
     files = manifest["splits"]["train"]["files"]
     assert chief["input"]["files"] == files[0::2] and other["input"]["files"] == files[1::2]
+    assert (tmp_path / "run" / "model.keras").is_file()
+    assert json.loads((tmp_path / "run" / "metrics.json").read_text())["workers"] == 2
 
     # The same data in memory on one device learns as well (a different shuffle, so not the
     # same numbers: within the tiny validation set's noise).
@@ -125,6 +111,16 @@ def test_two_workers_read_disjoint_shard_files(tmp_path):
     assert memory["input"] == {"shards": None, "files": []}
     assert chief["history"][-1]["val_ndcg@10"] == pytest.approx(
         memory["history"][-1]["val_ndcg@10"], abs=0.05)
+
+    # Warm start under the multi-worker strategy, batches from memory: the first epoch starts
+    # from the finished run's weights (a cold start's first epoch has a far higher loss).
+    warm, warm_other = two_workers(tmp_path / "warm", tmp_path / "cache", 1, 1, tmp_path / "run")
+    assert warm["warm_start"] == str(tmp_path / "run")
+    assert warm["input"] == {"shards": None, "files": []}
+    assert warm["history"][0]["val_ndcg@10"] == pytest.approx(
+        warm_other["history"][0]["val_ndcg@10"], abs=1e-6)
+    cold = [h["loss"] for h in chief["history"]]
+    assert warm["history"][0]["loss"] < (cold[0] + cold[1]) / 2
 
 
 def test_a_missing_worker_fails_with_its_address_and_sigterm_stops_the_wait(tmp_path):
