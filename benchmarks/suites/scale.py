@@ -2,7 +2,8 @@
 
 For each size (catalogue items × events) a seeded synthetic log is generated
 (:func:`growth_log`: users drift between topics, Zipf-like popularity inside a topic), written
-as an ``events-csv`` file, and every step a user runs is timed at that size:
+as an ``events-csv`` file with its catalogue (``items.csv``: every item, also those no event
+names, as in a shop's long tail), and every step a user runs is timed at that size:
 
 - **prepare**: ``recsys-tf data prepare --shards 8`` in its own process: seconds and peak RSS;
 - **epoch**: training from those shards with the sampled softmax (logQ), ``STEPS`` timed steps
@@ -12,9 +13,10 @@ as an ``events-csv`` file, and every step a user runs is timed at that size:
 - **export**: the SavedModel of the full mode and of the index mode (bytes, and bytes per
   item from one size to the next);
 - **latency** at batch 1 through the loaded SavedModels: ``recommend`` and ``update_interest``
-  of the full export; ``user_embedding`` of the index export plus the TFRS BruteForce query
+  of the full export; ``user_embedding`` of the index export plus a TFRS index query
   (``benchmarks/suites/scale_index.py``, its own Keras-2 process), whose sum is the index
-  path's ``recommend``; and the index's build time.
+  path's ``recommend``, for the exact BruteForce index and the partitioned one (its recall@10
+  against BruteForce over ``INDEX_QUERIES`` users); and each index's build time.
 
 The model has random weights from its initialisers (cost does not depend on them). Text is
 off (MiniLM over a million titles alone takes ~20 minutes on 2 cores; docs/benchmarks.md).
@@ -47,6 +49,7 @@ SHARDS = 8
 STEPS, WARMUP_STEPS = 20, 3
 EVAL_USERS = 1000
 LATENCY_CALLS = 200
+INDEX_QUERIES = 200
 # The in-process steps prepare the whole log again (the model needs the item tables): above
 # this peak RSS of preparing the whole log, a size is measured for preparation only.
 IN_PROCESS_RSS_LIMIT_MB = 9_000
@@ -97,11 +100,20 @@ def write_log(log: dict[str, np.ndarray], path: Path) -> None:
                  ).to_csv(path, index=False)
 
 
-def experiment_for(events_csv: Path, cache: Path):
+def write_catalogue(num_items: int, path: Path) -> None:
+    """``items.csv`` naming every item ``i0 … i{num_items-1}`` (ids only: text is off)."""
+    import pandas as pd
+
+    pd.DataFrame({"item_id": np.char.add("i", np.arange(num_items).astype(str))}
+                 ).to_csv(path, index=False)
+
+
+def experiment_for(events_csv: Path, cache: Path, items_csv: Path | None = None):
     from recsys_tf.experiment.experiment_config import ExperimentConfig
 
     return ExperimentConfig.from_dict({
         "data": {"format": "events-csv", "path": str(events_csv), "text_encoder": "none",
+                 "items": None if items_csv is None else str(items_csv),
                  "cache_dir": str(cache), "columns": {"domain": None, "value": None}},
         "model": {"embedding_dim": 64, "hidden_dim": 64, "query_dim": 64, "use_content": False,
                   "use_topic_interest": False, "use_cross_domain": False},
@@ -159,9 +171,10 @@ def measure_size(num_items: int, num_events: int, work: Path, *, seed: int = 0,
     work.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     write_log(growth_log(num_items, num_events, seed), work / "events.csv")
+    write_catalogue(num_items, work / "items.csv")
     row = {"items": num_items, "events": num_events,
            "generate_seconds": round(time.perf_counter() - started, 2)}
-    experiment = experiment_for(work / "events.csv", work / "cache")
+    experiment = experiment_for(work / "events.csv", work / "cache", work / "items.csv")
     experiment.save(work / "config.json")
     row["prepare_whole"] = prepare_in_process(work / "config.json", work / "whole",
                                               part_events=0)
@@ -210,6 +223,7 @@ def measure_size(num_items: int, num_events: int, work: Path, *, seed: int = 0,
     log(f"  evaluation {row['evaluation']['ms_per_user']} ms per user")
 
     row["catalogue"] = int(prepared.candidate_mask.sum())
+    row["items_with_events"] = int((prepared.popularity > 0).sum())
     towers = model.towers()
     exports = {}
     for mode in ("full", "index"):
@@ -239,38 +253,43 @@ def measure_size(num_items: int, num_events: int, work: Path, *, seed: int = 0,
         "index_user_embedding": _summary(_timed(lambda: user_embedding(**history),
                                                 LATENCY_CALLS))}
     write_candidates(index_module, work / "candidates.npz")
-    query = state["user_embedding"].numpy()
-    np.save(work / "query.npy", query)
-    index_result = run_index_process(work / "candidates.npz", work / "query.npy")
+    queries = user_embedding(**_long_history(full_module, prepared.vocabularies, seed,
+                                             rows=INDEX_QUERIES))["user_embedding"]
+    np.save(work / "queries.npy", queries.numpy())
+    index_result = run_index_process(work / "candidates.npz", work / "queries.npy")
     row["index"] = index_result
-    row["latency_ms"]["index_query"] = index_result["query_ms"]
-    row["latency_ms"]["recommend_via_index_p50"] = round(
-        row["latency_ms"]["index_user_embedding"]["p50"] + index_result["query_ms"]["p50"], 3)
-    row["latency_ms"]["recommend_via_index_p99"] = round(
-        row["latency_ms"]["index_user_embedding"]["p99"] + index_result["query_ms"]["p99"], 3)
+    user_ms = row["latency_ms"]["index_user_embedding"]
+    for name, result in (("index", index_result), ("partitioned", index_result["partitioned"])):
+        row["latency_ms"][f"{name}_query"] = result["query_ms"]
+        for q in ("p50", "p99"):
+            row["latency_ms"][f"recommend_via_{name}_{q}"] = round(
+                user_ms[q] + result["query_ms"][q], 3)
     log(f"  recommend p99 {row['latency_ms']['recommend']['p99']} ms (full), "
-        f"{row['latency_ms']['recommend_via_index_p99']} ms (index path); export "
+        f"{row['latency_ms']['recommend_via_index_p99']} ms (index path), "
+        f"{row['latency_ms']['recommend_via_partitioned_p99']} ms (partitioned index, recall@10 "
+        f"{index_result['partitioned']['recall@10']}); export "
         f"{row['export']['full']['bytes'] / 1e6:.0f} / {row['export']['index']['bytes'] / 1e6:.0f}"
         " MB")
     return row
 
 
-def _long_history(module, vocabularies, seed: int, length: int = 50) -> dict:
+def _long_history(module, vocabularies, seed: int, length: int = 50, rows: int = 1) -> dict:
     import tensorflow as tf
 
     rng = np.random.default_rng(seed)
-    picked = rng.choice(module.candidate_items, size=length)
-    items = np.array([[vocabularies.item_id.token(int(i)) for i in picked]], object)
-    times = 1_700_000_000 + np.cumsum(rng.integers(60, 86_400, (1, length)), 1)
+    picked = rng.choice(module.candidate_items, size=(rows, length))
+    items = np.array([[vocabularies.item_id.token(int(i)) for i in row] for row in picked],
+                     object)
+    times = 1_700_000_000 + np.cumsum(rng.integers(60, 86_400, (rows, length)), 1)
     return {"item_ids": tf.constant(items),
-            "event_types": tf.constant(np.full((1, length), "view", object)),
+            "event_types": tf.constant(np.full((rows, length), "view", object)),
             "timestamps": tf.constant(times.astype(np.int64))}
 
 
-def run_index_process(candidates: Path, query: Path) -> dict:
-    """The TFRS BruteForce index in its own Keras-2 process (``scale_index``)."""
+def run_index_process(candidates: Path, queries: Path) -> dict:
+    """The TFRS indexes in their own Keras-2 process (``scale_index``)."""
     command = [sys.executable, "-m", "benchmarks.suites.scale_index", str(candidates),
-               str(query), str(LATENCY_CALLS)]
+               str(queries), str(LATENCY_CALLS)]
     result = subprocess.run(command, capture_output=True, text=True, check=False,
                             env={**os.environ, "TF_USE_LEGACY_KERAS": "1",
                                  "TF_CPP_MIN_LOG_LEVEL": "2"})
@@ -317,8 +336,8 @@ def run_scale_benchmark(*, sizes=SIZES, seed: int = 0, log=print,
 
 
 def catalogue(row: dict) -> int | None:
-    """Items that occur in the log (the model's catalogue), which the generator's catalogue
-    size bounds: a Zipf-like log of 1M events touches only part of 1M items."""
+    """The model's candidate items: the whole generated catalogue (``items.csv``; before it
+    was written, the items that occur in the log)."""
     return row.get("catalogue") or row.get("index", {}).get("items")
 
 
@@ -362,8 +381,11 @@ COSTS = {
     "index export MB": lambda r: r["export"]["index"]["bytes"] / 1e6,
     "recommend p99 ms (full)": lambda r: r["latency_ms"]["recommend"]["p99"],
     "recommend p99 ms (index)": lambda r: r["latency_ms"]["recommend_via_index_p99"],
+    "recommend p99 ms (partitioned index)":
+        lambda r: r["latency_ms"]["recommend_via_partitioned_p99"],
     "update_interest p99 ms": lambda r: r["latency_ms"]["update_interest"]["p99"],
     "index build s": lambda r: r["index"]["build_seconds"],
+    "partitioned index build s": lambda r: r["index"]["partitioned"]["build_seconds"],
 }
 
 
@@ -375,13 +397,17 @@ def scale_table(result: dict) -> str:
     head = "| cost | " + " | ".join(f"{r['items']:,} items × {r['events']:,} events"
                                      for r in rows) + " | slope vs items | slope vs events |"
     lines = [head, "|---|" + "---:|" * (len(rows) + 2),
-             "| catalogue (items in the log) | " + " | ".join(
-                 f"{catalogue(r):,}" if catalogue(r) else "–" for r in rows) + " | | |"]
+             "| catalogue items (with training events) | " + " | ".join(
+                 f"{catalogue(r):,} ({r['items_with_events']:,})" if "items_with_events" in r
+                 else f"{catalogue(r):,}" if catalogue(r) else "–" for r in rows) + " | | |"]
     for name, pick in COSTS.items():
         cells = " | ".join(f"{pick(r):,.3g}" if _has(r, name) else "–" for r in rows)
         fitted = fitted_all.get(name, {})
         lines.append(f"| {name} | {cells} | {_fmt(fitted.get('vs_items'))} | "
                      f"{_fmt(fitted.get('vs_events'))} |")
+    recall = [r.get("index", {}).get("partitioned", {}).get("recall@10") for r in rows]
+    lines.append("| partitioned index recall@10 (vs exact) | " + " | ".join(
+        "–" if value is None else f"{value:.3f}" for value in recall) + " | | |")
     notes = [f"\nFailed: {f['items']:,} items × {f['events']:,} events ({f['error']})"
              for f in result["failures"]]
     notes += [f"\nPreparation only at {r['items']:,} items × {r['events']:,} events: "
@@ -404,7 +430,7 @@ def scale_plots(result: dict) -> dict:
         events = _most_common([r["events"] for r in result["rows"]])
         items = _most_common([r["items"] for r in result["rows"]])
         panels = ((axes[0], "items", [r for r in result["rows"] if r["events"] == events],
-                   f"catalogue: items in the log (at {events:,} events)"),
+                   f"catalogue items (at {events:,} events)"),
                   (axes[1], "events", [r for r in result["rows"] if r["items"] == items],
                    f"events (at {items:,} items)"))
         for axis, key, rows, label in panels:

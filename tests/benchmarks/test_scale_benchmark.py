@@ -45,8 +45,10 @@ def row(items, events, epoch, rss):
             "evaluation": {"ms_per_user": 1.0},
             "export": {"full": {"bytes": items * 100}, "index": {"bytes": items * 50}},
             "latency_ms": {"recommend": {"p99": 2.0}, "recommend_via_index_p99": 1.0,
+                           "recommend_via_partitioned_p99": 0.5,
                            "update_interest": {"p99": 0.5}},
-            "index": {"build_seconds": 0.1}}
+            "index": {"build_seconds": 0.1,
+                      "partitioned": {"build_seconds": 1.0, "recall@10": 0.95}}}
 
 
 def test_slopes_use_items_from_100k_at_the_common_event_count_and_events_at_the_common_items():
@@ -83,8 +85,34 @@ def test_item_slopes_are_fitted_against_the_items_that_occur():
     rows = [row(100_000, 10**6, 10.0, 1000), row(1_000_000, 10**6, 20.0, 1000)]
     rows[1]["catalogue"] = 200_000  # a Zipf-like log touches a fraction of the generator's items
     assert slopes(rows)["epoch s per 1M events"]["vs_items"] == pytest.approx(1.0)
-    assert "| catalogue (items in the log) | 100,000 | 200,000 | | |" in scale_table(
-        {"rows": rows, "failures": []})
+    rows[1]["items_with_events"] = 150_000
+    table = scale_table({"rows": rows, "failures": []})
+    assert "| catalogue items (with training events) | 100,000 | 200,000 (150,000) | | |" in table
+    assert "| partitioned index recall@10 (vs exact) | 0.950 | 0.950 | | |" in table
+
+
+def test_recall_is_the_share_of_the_exact_top_k_found():
+    from benchmarks.suites.scale_index import recall
+
+    exact = np.array([[1, 2, 3, 4], [5, 6, 7, 8]])
+    assert recall(np.array([[4, 3, 9, 1], [5, 6, 7, 8]]), exact) == pytest.approx(0.875)
+
+
+def test_the_index_process_times_both_indexes_and_the_partitioned_recall(tmp_path):
+    from benchmarks.suites.scale import run_index_process
+
+    rng = np.random.default_rng(0)
+    centres = rng.normal(size=(20, 8))
+    vectors = (centres[rng.integers(0, 20, 3_000)] + 0.3 * rng.normal(size=(3_000, 8)))
+    np.savez(tmp_path / "candidates.npz", item_ids=np.array([f"i{i}" for i in range(3_000)]),
+             vectors=vectors.astype(np.float32))
+    queries = centres[rng.integers(0, 20, 30)] + 0.3 * rng.normal(size=(30, 8))
+    np.save(tmp_path / "queries.npy", queries.astype(np.float32))
+    result = run_index_process(tmp_path / "candidates.npz", tmp_path / "queries.npy")
+    assert result["items"] == 3_000 and result["query_ms"]["p50"] > 0
+    part = result["partitioned"]
+    assert (part["partitions"], part["probes"], part["queries"]) == (55, 4, 30)
+    assert 0.5 <= part["recall@10"] <= 1.0 and part["query_ms"]["p99"] > 0
 
 
 def test_the_prepare_process_reports_its_own_peak_not_the_parents(tmp_path):
