@@ -158,7 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
     index.add_argument("--partitions", type=int,
                        help="partitioned: k-means partitions (default sqrt(items))")
     index.add_argument("--probes", type=int,
-                       help="partitioned: partitions scanned per query (default 1/16 of them)")
+                       help="partitioned: partitions scanned per query (default 1/8 of them)")
     index.set_defaults(handler=_retrieval_index)
 
     bench = commands.add_parser(

@@ -262,7 +262,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--partitions", type=int, default=None,
                         help="partitioned backend: k-means partitions (default sqrt(items))")
     parser.add_argument("--probes", type=int, default=None,
-                        help="partitioned backend: partitions scanned per query (default 1/16)")
+                        help="partitioned backend: partitions scanned per query (default 1/8)")
     args = parser.parse_args(argv)
     from recsys_tf.export.export_manifest import ExportError, check_export
 

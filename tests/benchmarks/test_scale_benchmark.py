@@ -111,7 +111,7 @@ def test_the_index_process_times_both_indexes_and_the_partitioned_recall(tmp_pat
     result = run_index_process(tmp_path / "candidates.npz", tmp_path / "queries.npy")
     assert result["items"] == 3_000 and result["query_ms"]["p50"] > 0
     part = result["partitioned"]
-    assert (part["partitions"], part["probes"], part["queries"]) == (55, 4, 30)
+    assert (part["partitions"], part["probes"], part["queries"]) == (55, 7, 30)
     assert 0.5 <= part["recall@10"] <= 1.0 and part["query_ms"]["p99"] > 0
 
 

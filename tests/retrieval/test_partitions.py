@@ -31,7 +31,7 @@ def test_every_vector_is_in_the_partition_of_its_nearest_centroid():
 
 def test_defaults_and_bad_arguments():
     assert default_partitions(1_000_000) == 1_000 and default_partitions(1) == 1
-    assert default_probes(1_000) == 63 and default_probes(3) == 1
+    assert default_probes(1_000) == 125 and default_probes(3) == 1
     with pytest.raises(ValueError, match="num_partitions must be in"):
         partition_vectors(np.zeros((5, 2)), num_partitions=6)
     with pytest.raises(ValueError, match="non-empty"):
