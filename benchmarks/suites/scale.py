@@ -363,7 +363,15 @@ def slopes(rows: list[dict]) -> dict:
 
 
 def _has(row: dict, cost: str) -> bool:
-    return cost.startswith("prepare") or "prepare_only" not in row
+    """Whether ``row`` measured ``cost``: rows measured for preparation only hold the
+    preparation costs, and a results file written before a cost was added lacks it."""
+    if not (cost.startswith("prepare") or "prepare_only" not in row):
+        return False
+    try:
+        COSTS[cost](row)
+    except KeyError:
+        return False
+    return True
 
 
 def _most_common(values):

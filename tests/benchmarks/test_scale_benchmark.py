@@ -91,6 +91,16 @@ def test_item_slopes_are_fitted_against_the_items_that_occur():
     assert "| partitioned index recall@10 (vs exact) | 0.950 | 0.950 | | |" in table
 
 
+def test_a_results_file_from_before_a_cost_existed_shows_it_as_not_measured():
+    rows = [row(100_000, 10**6, 10.0, 1000), row(1_000_000, 10**6, 20.0, 1000)]
+    del rows[0]["latency_ms"]["recommend_via_partitioned_p99"]
+    del rows[0]["index"]["partitioned"]
+    table = scale_table({"rows": rows, "failures": []})
+    assert "| recommend p99 ms (partitioned index) | – | 0.5 | – | – |" in table
+    assert "| partitioned index recall@10 (vs exact) | – | 0.950 | | |" in table
+    assert slopes(rows)["recommend p99 ms (full)"]["vs_items"] == pytest.approx(0.0)
+
+
 def test_recall_is_the_share_of_the_exact_top_k_found():
     from benchmarks.suites.scale_index import recall
 
