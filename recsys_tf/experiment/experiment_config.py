@@ -41,6 +41,7 @@ TRAIN_LOSSES = ("auto", *LOSSES)
 # step scores every item at every position (at 50,000 items and batch 256 × 50 positions, 41
 # GFLOP for the logits alone); the sampled step's cost does not grow with the catalogue.
 SAMPLED_LOSS_ABOVE_ITEMS = 50_000
+OPTIMIZERS = ("auto", "adam", "lazy_adam")
 STRATEGIES = ("auto", "one", "mirrored", "multiworker")
 DATA_DERIVED = ("num_items", "num_event_types", "num_categories", "text_dim",
                 "text_finetune_heads", "text_finetune_intermediate_dim")
@@ -142,6 +143,10 @@ class TrainConfig:
             topic head's category loss over a uniform sample of items), or ``auto``: full up
             to ``SAMPLED_LOSS_ABOVE_ITEMS`` (50,000) items, sampled above
             (:meth:`loss_for`).
+        optimizer: ``adam``; ``lazy_adam``, Adam that moves only the embedding rows a step
+            looked up (:class:`~recsys_tf.training.lazy_adam.LazyAdam`: a step's cost no longer
+            grows with the catalogue); or ``auto``: lazy with the sampled loss, whose steps
+            touch a few thousand of the catalogue's rows (:meth:`lazy_for`).
         num_negatives: negatives per step of the sampled loss.
         topic_loss_weight: weight of the topic head's category loss.
         patience: epochs without a better validation NDCG@10 before stopping.
@@ -160,6 +165,7 @@ class TrainConfig:
     learning_rate: float = 1e-3
     text_learning_rate: float = 2e-5
     loss: str = "auto"
+    optimizer: str = "auto"
     num_negatives: int = 1000
     topic_loss_weight: float = 0.1
     patience: int = 3
@@ -184,6 +190,9 @@ class TrainConfig:
         if self.loss not in TRAIN_LOSSES:
             raise ValueError(f"[train] loss must be one of {TRAIN_LOSSES}. "
                              f"Received: {self.loss!r}")
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"[train] optimizer must be one of {OPTIMIZERS}. "
+                             f"Received: {self.optimizer!r}")
         if self.strategy not in STRATEGIES:
             raise ValueError(f"[train] strategy must be one of {STRATEGIES}. "
                              f"Received: {self.strategy!r}")
@@ -197,6 +206,18 @@ class TrainConfig:
         if self.loss != "auto":
             return self.loss
         return "sampled" if num_items > SAMPLED_LOSS_ABOVE_ITEMS else "full"
+
+    def lazy_for(self, loss: str) -> bool:
+        """Whether Adam is lazy on embedding rows when training with ``loss`` (``full`` or
+        ``sampled``). With the full softmax every item row gets a gradient at every step, so
+        ``auto`` keeps Adam's dense update there.
+
+        >>> TrainConfig().lazy_for("full"), TrainConfig().lazy_for("sampled")
+        (False, True)
+        """
+        if self.optimizer != "auto":
+            return self.optimizer == "lazy_adam"
+        return loss == "sampled"
 
 
 @dataclasses.dataclass(frozen=True)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import keras
 
+from recsys_tf.training.lazy_adam import LazyAdam
+
 
 @keras.saving.register_keras_serializable(package="recsys_tf")
-class FineTuneAdam(keras.optimizers.Adam):
+class FineTuneAdam(LazyAdam):
     """Adam whose variables under ``slow_prefix`` step with ``slow_learning_rate``.
 
     (The ratio ``slow_learning_rate / learning_rate`` is fixed at construction: a callback that
@@ -22,7 +24,8 @@ class FineTuneAdam(keras.optimizers.Adam):
         learning_rate: learning rate of every other variable (a float).
         slow_learning_rate: learning rate of the pretrained variables.
         slow_prefix: variable-path prefix of the pretrained variables.
-        **kwargs: the other :class:`keras.optimizers.Adam` arguments.
+        **kwargs: the other :class:`~recsys_tf.training.lazy_adam.LazyAdam` arguments
+            (``lazy``, the :class:`keras.optimizers.Adam` ones).
 
     Example::
 

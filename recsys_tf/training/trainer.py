@@ -27,6 +27,7 @@ from recsys_tf.json_values import strict_json
 from recsys_tf.models import ModelConfig, TwoTowerModel
 from recsys_tf.training.early_stopping_checkpoint import EarlyStoppingCheckpoint
 from recsys_tf.training.finetune_adam import FineTuneAdam
+from recsys_tf.training.lazy_adam import LazyAdam
 from recsys_tf.training.multiworker_loop import fit_multiworker, memory_batches, shard_batches
 from recsys_tf.training.ranking_validation import RankingValidation
 from recsys_tf.training.strategies import make_strategy, worker_role
@@ -105,11 +106,14 @@ def build_model(experiment: ExperimentConfig, prepared: PreparedData,
 
 
 def make_optimizer(settings: TrainConfig, model: TwoTowerModel) -> keras.optimizers.Optimizer:
-    """Adam; with a fine-tuned text encoder, its layers step at ``text_learning_rate``."""
+    """Adam, lazy on embedding rows where ``[train] optimizer`` resolves so
+    (:meth:`~recsys_tf.experiment.experiment_config.TrainConfig.lazy_for`); with a fine-tuned
+    text encoder, its layers step at ``text_learning_rate``."""
+    lazy = settings.lazy_for(model.loss_name)
     if model.text_encoder is None:
-        return keras.optimizers.Adam(settings.learning_rate)
+        return LazyAdam(settings.learning_rate, lazy=lazy)
     return FineTuneAdam(settings.learning_rate, slow_learning_rate=settings.text_learning_rate,
-                        slow_prefix=model.text_encoder.name + "/")
+                        slow_prefix=model.text_encoder.name + "/", lazy=lazy)
 
 
 def train(experiment: ExperimentConfig, output_dir: str | Path, *, epochs: int | None = None,
