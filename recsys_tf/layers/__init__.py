@@ -9,11 +9,12 @@ from recsys_tf.layers.lookup_table import LookupTable
 from recsys_tf.layers.masked_mean_pooling import MaskedMeanPooling
 from recsys_tf.layers.ranking_head import RankingHead
 from recsys_tf.layers.retrieval_score import RetrievalScore
+from recsys_tf.layers.row_embedding import RowEmbedding
 from recsys_tf.layers.text_encoder_top import TextEncoderTop
 from recsys_tf.layers.topic_interest_head import TopicInterestHead
 from recsys_tf.layers.transition_prior import TransitionPrior
 
 __all__ = ["BehaviourTower", "ContentTower", "CrossDomainTower", "InterestFusion", "ItemTower",
-           "LookupTable", "MaskedMeanPooling", "RankingHead", "RetrievalScore",
+           "LookupTable", "MaskedMeanPooling", "RankingHead", "RetrievalScore", "RowEmbedding",
            "TextEncoderTop", "TopicInterestHead",
            "TransitionPrior"]

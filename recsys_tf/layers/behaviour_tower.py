@@ -11,6 +11,7 @@ from recsys_tf.layers.argument_checks import (
     check_shared_embedding,
 )
 from recsys_tf.layers.lstm_step import lstm_step
+from recsys_tf.layers.row_embedding import RowEmbedding
 
 HOURS = 25  # 24 hours + padding/unknown 0
 WEEKDAYS = 8  # 7 days + padding/unknown 0
@@ -77,7 +78,7 @@ class BehaviourTower(keras.layers.Layer):
         self.use_time_features = use_time_features
         policy = self.dtype_policy
         check_shared_embedding("item_embedding", item_embedding, num_items, embedding_dim)
-        self.item_embedding = item_embedding or keras.layers.Embedding(
+        self.item_embedding = item_embedding or RowEmbedding(
             num_items, embedding_dim, dtype=policy, name="item_embedding")
         self.event_type_embedding = keras.layers.Embedding(num_event_types, feature_dim,
                                                            dtype=policy, name="event_type")

@@ -7,6 +7,7 @@ from keras import ops
 
 from recsys_tf.layers.argument_checks import check_positive, check_rate
 from recsys_tf.layers.lstm_step import lstm_step
+from recsys_tf.layers.row_embedding import RowEmbedding
 
 
 @keras.saving.register_keras_serializable(package="recsys_tf")
@@ -74,8 +75,8 @@ class CrossDomainTower(keras.layers.Layer):
         self.use_item_ids = use_item_ids
         policy = self.dtype_policy
         if use_item_ids:
-            self.item_embedding = keras.layers.Embedding(num_items, embedding_dim, dtype=policy,
-                                                         name="item_embedding")
+            self.item_embedding = RowEmbedding(num_items, embedding_dim, dtype=policy,
+                                               name="item_embedding")
         self.event_type_embedding = keras.layers.Embedding(num_event_types, 8, dtype=policy,
                                                            name="event_type")
         if text_projection_dim:

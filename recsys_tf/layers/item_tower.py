@@ -11,6 +11,7 @@ from recsys_tf.layers.argument_checks import (
     check_rate,
     check_shared_embedding,
 )
+from recsys_tf.layers.row_embedding import RowEmbedding
 
 
 @keras.saving.register_keras_serializable(package="recsys_tf")
@@ -78,7 +79,7 @@ class ItemTower(keras.layers.Layer):
         self.seed = seed
         policy = self.dtype_policy
         if use_ids:
-            self.id_embedding = id_embedding or keras.layers.Embedding(
+            self.id_embedding = id_embedding or RowEmbedding(
                 num_items, output_dim, dtype=policy, name="id_embedding")
             self.known = self.add_weight(shape=(num_items,), name="known", initializer="ones",
                                          trainable=False)

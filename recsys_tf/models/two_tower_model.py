@@ -7,7 +7,7 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from recsys_tf.layers import RetrievalScore
+from recsys_tf.layers import RetrievalScore, RowEmbedding
 from recsys_tf.losses import (
     full_softmax_cross_entropy,
     log_q_correction,
@@ -76,8 +76,8 @@ class TwoTowerModel(keras.Model):
         # With tied item embeddings, one id table feeds the behaviour tower and scores items.
         self.item_id_embedding = None
         if config.tie_item_embeddings:
-            self.item_id_embedding = keras.layers.Embedding(config.num_items, config.query_dim,
-                                                            name="item_id_embedding")
+            self.item_id_embedding = RowEmbedding(config.num_items, config.query_dim,
+                                                  name="item_id_embedding")
         self.query_model = QueryModel(config, text_encoder=self.text_encoder,
                                                 item_embedding=self.item_id_embedding,
                                                 name="query_model")
