@@ -16,7 +16,7 @@ PACKAGE = Path(recsys_tf.__file__).parent
 LAYERS = (
     ("__init__", "user_cache", "config_types", "json_values", "configs"),  # __init__: version
     ("data",),
-    ("layers", "losses"),
+    ("layers", "losses", "optimizers"),
     ("text",),            # the sentence encoder is built from layers
     ("models",),
     ("experiment",),      # preparing a run's data embeds item text

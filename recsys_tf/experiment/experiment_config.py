@@ -144,7 +144,7 @@ class TrainConfig:
             to ``SAMPLED_LOSS_ABOVE_ITEMS`` (50,000) items, sampled above
             (:meth:`loss_for`).
         optimizer: ``adam``; ``lazy_adam``, Adam that moves only the embedding rows a step
-            looked up (:class:`~recsys_tf.training.lazy_adam.LazyAdam`: a step's cost no longer
+            looked up (:class:`~recsys_tf.optimizers.lazy_adam.LazyAdam`: a step's cost no longer
             grows with the catalogue); or ``auto``: lazy with the sampled loss, whose steps
             touch a few thousand of the catalogue's rows (:meth:`lazy_for`).
         num_negatives: negatives per step of the sampled loss.

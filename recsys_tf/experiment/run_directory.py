@@ -175,6 +175,7 @@ class FinishedRun:
         import keras
 
         import recsys_tf.models  # noqa: F401  (registers the serialisable classes)
+        import recsys_tf.optimizers  # noqa: F401  (and the optimizer saved with the model)
 
         directory = cls.check(directory)
         try:

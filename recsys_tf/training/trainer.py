@@ -25,9 +25,9 @@ from recsys_tf.experiment.run_directory import (
 )
 from recsys_tf.json_values import strict_json
 from recsys_tf.models import ModelConfig, TwoTowerModel
+from recsys_tf.optimizers.finetune_adam import FineTuneAdam
+from recsys_tf.optimizers.lazy_adam import LazyAdam
 from recsys_tf.training.early_stopping_checkpoint import EarlyStoppingCheckpoint
-from recsys_tf.training.finetune_adam import FineTuneAdam
-from recsys_tf.training.lazy_adam import LazyAdam
 from recsys_tf.training.multiworker_loop import fit_multiworker, memory_batches, shard_batches
 from recsys_tf.training.ranking_validation import RankingValidation
 from recsys_tf.training.strategies import make_strategy, worker_role

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from recsys_tf.training.finetune_adam import FineTuneAdam
+from recsys_tf.optimizers.finetune_adam import FineTuneAdam
 
 
 def _one_step(strategy):

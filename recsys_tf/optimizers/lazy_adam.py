@@ -18,7 +18,7 @@ class LazyAdam(keras.optimizers.Adam):
     decayed once per step it is looked up in (the lazy Adam of TensorFlow Addons and
     ``tf.compat.v1`` ``LazyAdamOptimizer``); other rows and their moments stay as they are.
     Dense gradients get Adam's update unchanged. ``lazy=False`` is Keras's Adam throughout
-    (one class for :class:`~recsys_tf.training.finetune_adam.FineTuneAdam` to build on).
+    (one class for :class:`~recsys_tf.optimizers.finetune_adam.FineTuneAdam` to build on).
 
     Args:
         learning_rate: a float.

@@ -6,8 +6,8 @@ import pytest
 import tensorflow as tf
 
 from recsys_tf.experiment.experiment_config import TrainConfig
-from recsys_tf.training.finetune_adam import FineTuneAdam
-from recsys_tf.training.lazy_adam import LazyAdam
+from recsys_tf.optimizers.finetune_adam import FineTuneAdam
+from recsys_tf.optimizers.lazy_adam import LazyAdam
 from recsys_tf.training.trainer import make_optimizer as trainer_optimizer
 
 ROWS, DIM, LR, B1, B2, EPS = 6, 3, 0.05, 0.9, 0.999, 1e-7

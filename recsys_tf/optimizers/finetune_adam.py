@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import keras
 
-from recsys_tf.training.lazy_adam import LazyAdam
+from recsys_tf.optimizers.lazy_adam import LazyAdam
 
 
 @keras.saving.register_keras_serializable(package="recsys_tf")
@@ -24,7 +24,7 @@ class FineTuneAdam(LazyAdam):
         learning_rate: learning rate of every other variable (a float).
         slow_learning_rate: learning rate of the pretrained variables.
         slow_prefix: variable-path prefix of the pretrained variables.
-        **kwargs: the other :class:`~recsys_tf.training.lazy_adam.LazyAdam` arguments
+        **kwargs: the other :class:`~recsys_tf.optimizers.lazy_adam.LazyAdam` arguments
             (``lazy``, the :class:`keras.optimizers.Adam` ones).
 
     Example::
