@@ -14,8 +14,8 @@ class RowEmbedding(keras.layers.Embedding):
     Keras's lookup (``ops.take`` of the table) first reads the whole variable into a tensor.
     TensorFlow variables copy on write: while that tensor lives, the optimizer's row update
     (``scatter_sub`` of the sparse gradient) must first copy the whole table, so each training
-    step copies every item table however few rows it looked up — 340 ms a step at 1,000,000 ×
-    64 on 2 cores against 5 ms reading the rows only
+    step copies every item table however few rows it looked up — with lazy Adam, 244 ms a step
+    at 1,000,000 × 64 on 2 cores against 3.9 ms reading the rows only
     (``python -m benchmarks.analysis.lazy_adam_step``). Outputs, gradients (``IndexedSlices``
     of the looked-up rows), weights and config are those of ``Embedding``; other backends, and
     LoRA or quantised tables, use its lookup.
