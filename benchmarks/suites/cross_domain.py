@@ -13,7 +13,10 @@ domain's sequences only, cached per domain as ``food-kitchen-<domain>``.
 Every row's full-ranking ranks are also split by the user's history
 (:func:`~recsys_tf.evaluation.history_groups.history_groups`: earlier target-domain events
 0–1, 2–3, 4–7, 8+, ≤ 3, and whether the other domain has any), stored as the protocols
-``full · <group>``; :func:`history_table` sets the tower against its ablation per group.
+``full · <group>``; :func:`history_table` sets the tower against its ablation per group,
+with a 95% paired bootstrap interval of the ratio over the group's users
+(:func:`~recsys_tf.evaluation.paired_bootstrap.ratio_interval`; each user's NDCG@10 averaged
+over seeds): about a hundred users per short-history group make that interval wide.
 """
 
 from __future__ import annotations
@@ -21,11 +24,15 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import numpy as np
+
 from benchmarks.report import cell, epochs_cell
 from benchmarks.suites.ranking import metrics_of, ranks_of, seed_mean_std, tune_item_knn
 from benchmarks.suites.seeded_runs import benchmark_experiment, trained_model
 from recsys_tf.evaluation.full_ranking import popularity_scores
 from recsys_tf.evaluation.history_groups import GROUPED, history_groups, ranks_by_group
+from recsys_tf.evaluation.paired_bootstrap import ratio_interval
+from recsys_tf.evaluation.ranking_metrics import user_ndcg
 
 
 def run_cross_domain_benchmark(*, work_dir: str | Path, seeds: int = 1,
@@ -63,16 +70,19 @@ def run_cross_domain_benchmark(*, work_dir: str | Path, seeds: int = 1,
                                                         prepared, negatives))}
         knn, _ = tune_item_knn(prepared)
         rows["item-knn"] = metrics_by_group(ranks_of(knn.scorer(), prepared, negatives))
+        user_gains = {}  # cross -> each user's full-ranking NDCG@10, mean over seeds
         for cross in (False, True):
             label = "ours" if cross else "ours without cross-domain tower"
-            per_seed = []
+            per_seed, gains = [], []
             for seed in range(seeds):
                 variant = experiment.replace(model={"use_cross_domain": cross},
                                              train={"seed": seed})
                 run_dir = (Path(work_dir) / "runs" /
                            f"food-kitchen-{domain}-{'cross' if cross else 'single'}-seed{seed}")
                 run, model = trained_model(variant, run_dir, prepared)
-                metrics = metrics_by_group(ranks_of(model_scorer(model), prepared, negatives))
+                ranks = ranks_of(model_scorer(model), prepared, negatives)
+                gains.append(user_ndcg(ranks["full"], 10))
+                metrics = metrics_by_group(ranks)
                 per_seed.append(metrics)
                 row = {**metrics, "best_epoch": run["best_epoch"],
                        "epochs": len(run["history"])}
@@ -82,6 +92,7 @@ def run_cross_domain_benchmark(*, work_dir: str | Path, seeds: int = 1,
                     f"999-sampled NDCG@10 {sampled:.4f}")
             if seeds > 1:
                 rows[f"{label} (mean ± std, {seeds} seeds)"] = seed_mean_std(per_seed)
+            user_gains[cross] = np.mean(gains, axis=0)
         for model, result in side_by_side(
                 prepared, dataset=f"food-kitchen-{domain}", work_dir=work_dir,
                 negatives=negatives, train=peers, models=peer_models, settings=peer_settings,
@@ -89,7 +100,10 @@ def run_cross_domain_benchmark(*, work_dir: str | Path, seeds: int = 1,
             row = {**metrics_by_group(peer_ranks(result)), **peer_summary(result)}
             rows[f"RecBole {model}"] = row
             log(f"  RecBole {model}: full NDCG@10 {row['full']['ndcg@10']:.4f}")
-        domains[domain] = {"test_targets": int(len(prepared.test["target"])), "rows": rows}
+        intervals = {label: list(ratio_interval(user_gains[True][mask], user_gains[False][mask]))
+                     for label, mask in groups.items() if mask.any()}
+        domains[domain] = {"test_targets": int(len(prepared.test["target"])), "rows": rows,
+                           "ratio_intervals": intervals}
     return {"benchmark": "food-kitchen", "config": base.to_dict(), "domains": domains,
             "seconds": round(time.perf_counter() - started, 1),
             "date": time.strftime("%Y-%m-%d")}
@@ -112,11 +126,13 @@ def cross_domain_table(result: dict) -> str:
 
 def history_table(result: dict) -> str:
     """Full-ranking NDCG@10 per history group: the baselines, ours without and with the
-    cross-domain tower (mean ± std over seeds, or the one seed) and their ratio."""
+    cross-domain tower (mean ± std over seeds, or the one seed), their ratio and its 95% paired
+    bootstrap interval over users ("–" in results files made before it was measured)."""
     lines = ["| domain | users | group | popularity | item-knn | ours without cross-domain "
-             "tower | ours | ratio |", "|---|---:|---|---:|---:|---:|---:|---:|"]
+             "tower | ours | ratio | 95% interval |",
+             "|---|---:|---|---:|---:|---:|---:|---:|---|"]
     for domain, block in result["domains"].items():
-        rows = block["rows"]
+        rows, intervals = block["rows"], block.get("ratio_intervals", {})
         single, cross = (_seed_row(rows, label) for label in
                          ("ours without cross-domain tower", "ours"))
         for protocol in (p for p in cross if p.startswith(GROUPED)):
@@ -124,9 +140,13 @@ def history_table(result: dict) -> str:
                       (rows["popularity"], rows["item-knn"], single, cross)]
             ratio = (f"{values[3]['ndcg@10'] / values[2]['ndcg@10']:.2f}×"
                      if values[2].get("ndcg@10") else "–")
-            lines.append(f"| {domain} | {int(values[3]['count'])} | "
-                         f"{protocol.removeprefix(GROUPED)} | "
-                         + " | ".join(cell(v, "ndcg@10") for v in values) + f" | {ratio} |")
+            group = protocol.removeprefix(GROUPED)
+            interval = intervals.get(group)
+            interval = (f"{interval[0]:.2f}–{interval[1]:.2f}×" if interval
+                        and not np.isnan(interval).any() else "–")
+            lines.append(f"| {domain} | {int(values[3]['count'])} | {group} | "
+                         + " | ".join(cell(v, "ndcg@10") for v in values)
+                         + f" | {ratio} | {interval} |")
     return "\n".join(lines)
 
 

@@ -42,6 +42,17 @@ def target_ranks(scores: np.ndarray, targets: np.ndarray,
     return ranks
 
 
+def user_ndcg(ranks: np.ndarray, k: int) -> np.ndarray:
+    """Each user's NDCG@k from 0-based ranks (one relevant item): ``1 / log2(rank + 2)`` inside
+    the top ``k``, else 0.
+
+    >>> user_ndcg(np.array([0, 1, 20]), 10).round(4).tolist()
+    [1.0, 0.6309, 0.0]
+    """
+    ranks = np.asarray(ranks)
+    return np.where(ranks < k, 1.0 / np.log2(ranks + 2.0), 0.0)
+
+
 def ranking_metrics(ranks: np.ndarray, ks: tuple[int, ...] = (10,)) -> dict[str, float]:
     """``hr@k``, ``ndcg@k`` for each ``k`` and ``mrr`` from 0-based ranks (one relevant item).
 
@@ -59,7 +70,7 @@ def ranking_metrics(ranks: np.ndarray, ks: tuple[int, ...] = (10,)) -> dict[str,
     for k in ks:
         hit = ranks < k
         out[f"hr@{k}"] = float(hit.mean())
-        out[f"ndcg@{k}"] = float(np.where(hit, 1.0 / np.log2(ranks + 2.0), 0.0).mean())
+        out[f"ndcg@{k}"] = float(user_ndcg(ranks, k).mean())
     out["mrr"] = float((1.0 / (ranks + 1.0)).mean())
     out["count"] = len(ranks)
     return out

@@ -82,6 +82,14 @@ def test_every_domain_gets_baselines_both_variants_and_the_peers(tmp_path, monke
                 in groups)
         assert (f"{single[protocol]['ndcg@10']:.4f} | {ours[protocol]['ndcg@10']:.4f} |"
                 in groups)
+    # One paired interval per non-empty group, shown beside its ratio.
+    assert set(media["ratio_intervals"]) == {p.removeprefix(GROUPED) for p in protocols}
+    for group, (low, high) in media["ratio_intervals"].items():
+        if not np.isnan(low):
+            assert low <= high
+            assert f"| {low:.2f}–{high:.2f}× |" in groups
+    del media["ratio_intervals"]   # a results file made before the intervals
+    assert history_table(result).count("| – |") >= len(protocols)
 
 
 def test_domains_can_be_chosen_and_unknown_ones_are_refused(tmp_path):
