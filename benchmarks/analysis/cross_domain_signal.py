@@ -2,6 +2,7 @@
 group: the signal a cross-domain tower can learn, measured without training one.
 
 Run:  python -m benchmarks.analysis.cross_domain_signal [--config food-kitchen] [--json]
+          [--domain food --runs RUN [RUN ...]]
 
 For each target domain of the data (every domain, as ``bench food-kitchen``), scorers that need
 no training are ranked on validation and test (full ranking over the target's domain, history
@@ -18,12 +19,16 @@ masked), with NDCG@10 per history group
 - ``other-domain titles``: the cosine of each item's title vector (the config's text encoder) to
   the mean title vector of the user's last ``--window`` other-domain events;
 - ``same + w × other co-occurrence``: both co-occurrence scores (each divided by its row's
-  maximum), ``w`` chosen on validation NDCG@10 of the users with at most 3 earlier
-  target-domain events, the group a cross-domain tower exists for.
+  maximum absolute value), one weight ``w`` for the users with at most 3 earlier target-domain
+  events (the group a cross-domain tower exists for) and one for the rest, each chosen on its
+  group's validation NDCG@10.
 
 If the last row does not beat item-KNN for those users, the other domain adds little that
 co-occurrence can see; the ratio the tower reaches over its single-domain ablation
-(``bench food-kitchen``) should be read against it.
+(``bench food-kitchen``) should be read against it. With ``--runs`` (finished runs on one
+``--domain``, e.g. the benchmark's seeds), each run is ranked as it is and with the
+other-domain co-occurrence mixed in the same way: what a cross-domain count prior on top of a
+trained model would add.
 """
 
 from __future__ import annotations
@@ -35,8 +40,9 @@ import os
 import numpy as np
 import scipy.sparse as sp
 
-WEIGHTS = (0.0, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0)
-SHORT = "target events ≤ 3"
+WEIGHTS = (0.0, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0)
+SHORT_HISTORY = 3
+SHORT = f"target events ≤ {SHORT_HISTORY}"
 
 
 def cross_cooccurrence(train: dict[str, np.ndarray], num_items: int, window: int
@@ -108,14 +114,34 @@ def title_scorer(item_text: np.ndarray, window: int):
     return score
 
 
-def mixed_scorer(first, second, weight: float):
+def mixed_scorer(first, second, short_weight: float, long_weight: float):
+    """``first`` + weight × ``second``, each divided by its row's maximum absolute value; the
+    weight is ``short_weight`` for examples with at most :data:`SHORT_HISTORY` history events.
+
+    >>> one = lambda batch: np.array([[2.0, 1.0], [4.0, 0.0]])
+    >>> two = lambda batch: np.array([[0.0, 3.0], [0.0, 1.0]])
+    >>> mixed_scorer(one, two, 1.0, 0.0)({"history_length": np.array([2, 9])}).tolist()
+    [[1.0, 1.5], [1.0, 0.0]]
+    """
     def score(batch):
         a, b = first(batch), second(batch)
         scale = np.maximum(np.abs(a).max(axis=1, keepdims=True), 1e-12)
         other = np.maximum(np.abs(b).max(axis=1, keepdims=True), 1e-12)
-        return a / scale + weight * b / other
+        weight = np.where(batch["history_length"] <= SHORT_HISTORY, short_weight, long_weight)
+        return a / scale + weight[:, None] * b / other
 
     return score
+
+
+def mixed_in(name: str, base, other, prepared, scorers: dict, weights: dict) -> None:
+    """Adds ``base`` mixed with ``other`` to ``scorers``, each group's weight chosen on its
+    validation NDCG@10; records the grid in ``weights``."""
+    grid = {w: grouped_ndcg(mixed_scorer(base, other, w, w), prepared, "valid") for w in WEIGHTS}
+    short = max(WEIGHTS, key=lambda w: grid[w][SHORT]["ndcg@10"])
+    long = max(WEIGHTS, key=lambda w: grid[w].get("rest", {"ndcg@10": 0})["ndcg@10"])
+    weights[name] = {str(w): grid[w][SHORT]["ndcg@10"] for w in WEIGHTS}
+    scorers[f"{name} + other co-occurrence (w {short} / {long})"] = mixed_scorer(
+        base, other, short, long)
 
 
 def grouped_ndcg(score_fn, prepared, split: str) -> dict[str, dict[str, float]]:
@@ -127,6 +153,7 @@ def grouped_ndcg(score_fn, prepared, split: str) -> dict[str, dict[str, float]]:
     ranks = compute_ranks(score_fn, examples, candidate_mask=prepared.candidate_mask,
                           history=getattr(prepared, f"{split}_history"))
     groups = {"all": np.ones(len(ranks), bool), **history_groups(examples)}
+    groups["rest"] = ~groups[SHORT]
     return {label: {"ndcg@10": ranking_metrics(ranks[mask])["ndcg@10"], "users": int(mask.sum())}
             for label, mask in groups.items() if mask.any()}
 
@@ -136,17 +163,26 @@ def main() -> None:
     parser.add_argument("--config", default="food-kitchen")
     parser.add_argument("--window", type=int, default=10,
                         help="other-domain events per user that score")
+    parser.add_argument("--domain", help="rank only this target domain")
+    parser.add_argument("--runs", nargs="+", default=[],
+                        help="finished runs on --domain, each also mixed with the co-occurrence")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
+    if args.runs and not args.domain:
+        parser.error("--runs needs --domain (the runs' target domain)")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     from benchmarks.suites.ranking import tune_item_knn
     from benchmarks.suites.seeded_runs import benchmark_experiment
     from recsys_tf.evaluation.full_ranking import popularity_scores
+    from recsys_tf.evaluation.model_scores import model_scorer
     from recsys_tf.experiment.prepared_data import load_log, prepare_data
+    from recsys_tf.experiment.run_directory import FinishedRun
 
     base = benchmark_experiment(args.config, "food-kitchen")
     out = {}
     for domain in sorted(load_log(base.data)[0].domains):
+        if args.domain and domain != args.domain:
+            continue
         prepared = prepare_data(base.replace(data={"target_domain": domain}).data)
         knn, _ = tune_item_knn(prepared)
         other = cooccurrence_scorer(cross_cooccurrence(prepared.train, prepared.num_items,
@@ -156,15 +192,19 @@ def main() -> None:
                    "other-domain co-occurrence": other}
         if prepared.item_text is not None:
             scorers["other-domain titles"] = title_scorer(prepared.item_text, args.window)
-        by_weight = {w: grouped_ndcg(mixed_scorer(knn.scorer(), other, w), prepared, "valid")
-                     for w in WEIGHTS}
-        best = max(WEIGHTS, key=lambda w: by_weight[w][SHORT]["ndcg@10"])
-        scorers[f"same + {best} × other co-occurrence"] = mixed_scorer(knn.scorer(), other, best)
+        weights = {}
+        mixed_in("same-domain co-occurrence", knn.scorer(), other, prepared, scorers, weights)
+        for run_dir in args.runs:
+            model = FinishedRun.load(run_dir).model
+            if model.config.num_items != prepared.num_items:
+                raise ValueError(f"{run_dir}: the model has {model.config.num_items} items, "
+                                 f"the {domain} data {prepared.num_items}")
+            scorers[run_dir] = model_scorer(model)
+            mixed_in(run_dir, scorers[run_dir], other, prepared, scorers, weights)
         out[domain] = {name: {split: grouped_ndcg(fn, prepared, split)
                               for split in ("valid", "test")}
                        for name, fn in scorers.items()}
-        out[domain]["weights (valid NDCG@10, ≤ 3)"] = {
-            str(w): by_weight[w][SHORT]["ndcg@10"] for w in WEIGHTS}
+        out[domain]["weights (valid NDCG@10, ≤ 3)"] = weights
     if args.json:
         print(json.dumps(out, indent=2))
         return
@@ -176,8 +216,9 @@ def main() -> None:
             v, t = splits["valid"], splits["test"]
             print(f"| {name} | {v[SHORT]['ndcg@10']:.4f} | {t[SHORT]['ndcg@10']:.4f} | "
                   f"{v['all']['ndcg@10']:.4f} | {t['all']['ndcg@10']:.4f} |")
-        print("weight grid (valid ≤ 3):",
-              ", ".join(f"{w}: {value:.4f}" for w, value in weights.items()))
+        for name, grid in weights.items():
+            print(f"{name}, weight grid (valid ≤ 3):",
+                  ", ".join(f"{w}: {value:.4f}" for w, value in grid.items()))
 
 
 if __name__ == "__main__":
