@@ -31,6 +31,7 @@ def model_scorer(model) -> ScoreFn:
         last = np.maximum(batch["history_length"] - 1, 0).astype(np.int32)
         return scores({k: batch[k] for k in names}, last).numpy()
 
+    score.model = model  # the scorer keeps its model alive; the cache does not
     return score
 
 
@@ -42,6 +43,7 @@ def model_position_scorer(model):
     def score(batch: dict[str, np.ndarray]) -> np.ndarray:
         return scores({k: batch[k] for k in names}).numpy()
 
+    score.model = model
     return score
 
 

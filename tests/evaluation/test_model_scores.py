@@ -6,7 +6,7 @@ import numpy as np
 from recsys_tf.evaluation import model_scores
 from recsys_tf.evaluation.model_scores import model_position_scorer, model_scorer
 from recsys_tf.models import TwoTowerModel
-from tests.models.fixtures import batch, catalogue, tiny_config
+from tests.models.fixtures import NUM_ITEMS, batch, catalogue, tiny_config
 
 
 def build():
@@ -45,6 +45,14 @@ def test_scores_follow_the_weights():
     for variable in model.query_model.trainable_variables:
         variable.assign(variable * 0.5)
     assert not np.allclose(scorer(data), before)
+
+
+def test_a_scorer_keeps_its_model_alive():
+    """``model_scorer(load())`` holds the only reference to the model."""
+    data = examples()
+    scorer = model_scorer(build())
+    gc.collect()
+    assert scorer(data).shape == (len(data["item_ids"]), NUM_ITEMS)
 
 
 def test_the_cache_does_not_keep_a_model_alive():
