@@ -66,6 +66,7 @@ def run(capsys, *argv):
     ("train", "patience = true", "patience must be an integer"),
     ("train", "learning_rate = inf", "learning_rate must be finite"),
     ("train", "eval_batch_size = 0", "eval_batch_size must be >= 1"),
+    ("train", "short_history_copies = -1", "short_history_copies must be >= 0"),
 ])
 def test_config_values_are_checked_not_coerced(tmp_path, capsys, section, line, message):
     data = events_csv(tmp_path / "events.csv")

@@ -94,6 +94,66 @@ def training_examples(encoded: EncodedEvents, config: SequenceConfig, *,
     return out
 
 
+def short_history_examples(encoded: EncodedEvents, config: SequenceConfig, *,
+                           train: np.ndarray | None, copies: int, seed: int,
+                           max_events: int = 3, domain_vocabulary: Vocabulary | None = None
+                           ) -> dict[str, np.ndarray]:
+    """Training examples whose target-domain history is cut short while the other domain's is
+    kept whole: what a user new to the target domain but long active in the other looks like.
+
+    Natural windows (:func:`training_examples`) show a short target-domain history only at the
+    start of a user's sequence, when the other-domain history is short too. Each copy picks one
+    of the user's target events at random, keeps only the last ``d`` (uniform in
+    ``1..max_events``) target-domain events before it as the input, and the full other-domain
+    stream before each prediction. With a ``target_domain`` only users with other-domain
+    events are copied. The keys are those of :func:`training_examples`.
+
+    Args:
+        train: as in :func:`training_examples`.
+        copies: examples per user with at least two target-domain training events.
+        seed: seeds the picks (the same seed gives the same examples).
+        max_events: the longest kept history.
+
+    >>> import pandas as pd
+    >>> from recsys_tf.data.event_log import EventLog
+    >>> from recsys_tf.data.vocabularies import Vocabularies, encode_events
+    >>> log = EventLog.from_frames(pd.DataFrame(
+    ...     {"user_id": ["u"] * 6, "item_id": list("abcdef"), "timestamp": range(6)}))
+    >>> encoded = encode_events(log, Vocabularies.build(log))  # items a..f are ids 2..7
+    >>> ex = short_history_examples(encoded, SequenceConfig(max_length=4), train=None,
+    ...                             copies=2, seed=0, max_events=2)
+    >>> ex["item_ids"].tolist(), ex["targets"].tolist()
+    ([[5, 6, 0, 0], [4, 0, 0, 0]], [[6, 7, 0, 0], [5, 0, 0, 0]])
+    """
+    if copies < 0 or max_events < 1:
+        raise ValueError(f"`copies` must be >= 0 and `max_events` >= 1. Received: "
+                         f"copies={copies}, max_events={max_events}")
+    usable = np.ones(len(encoded.items), bool) if train is None else np.asarray(train, bool)
+    main_mask, cross_mask = _domain_masks(encoded, config, domain_vocabulary)
+    rng = np.random.default_rng(seed)
+    kept = min(max_events, config.max_length)
+    plans = []  # (user, main rows, cross rows, window start, window end)
+    for user in range(len(encoded.user_ids)):
+        rows = np.arange(encoded.user_start[user], encoded.user_start[user + 1])
+        rows = rows[usable[rows]]
+        main = rows[main_mask[rows]]
+        cross = rows[cross_mask[rows]] if cross_mask is not None else None
+        if len(main) < 2 or (cross is not None and len(cross) == 0):
+            continue
+        for _ in range(copies):
+            end = int(rng.integers(1, len(main)))  # index of the last target
+            plans.append((user, main, cross, max(0, end - int(rng.integers(1, kept + 1))), end))
+    out = _allocate(len(plans), config, encoded, with_targets=True,
+                    with_cross=cross_mask is not None)
+    for n, (user, main, cross, start, end) in enumerate(plans):
+        inputs, targets = main[start:end], main[start + 1:end + 1]
+        _fill(out, n, encoded, user, inputs)
+        out["targets"][n, : len(targets)] = encoded.items[targets]
+        if cross is not None:
+            _fill_cross(out, n, encoded, cross, encoded.positions[targets], config)
+    return out
+
+
 def evaluation_examples(encoded: EncodedEvents, targets: pd.DataFrame, config: SequenceConfig,
                         *, domain_vocabulary: Vocabulary | None = None
                         ) -> dict[str, np.ndarray]:

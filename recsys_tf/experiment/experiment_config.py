@@ -151,6 +151,10 @@ class TrainConfig:
         topic_loss_weight: weight of the topic head's category loss.
         patience: epochs without a better validation NDCG@10 before stopping.
         seed: seeds weights, dropout and the per-epoch shuffles.
+        short_history_copies: with a target domain, extra training examples per user with
+            other-domain events, each with its target-domain history cut to its last 1–3
+            events and the other domain's kept whole
+            (:func:`~recsys_tf.data.examples.short_history_examples`); 0: none.
         eval_batch_size: targets per evaluation batch.
         mixed_precision: ``mixed_float16`` compute (GPU).
         jit_compile: XLA-compile the train step (uses the static-shape loss layout).
@@ -170,6 +174,7 @@ class TrainConfig:
     topic_loss_weight: float = 0.1
     patience: int = 3
     seed: int = 0
+    short_history_copies: int = 0
     eval_batch_size: int = 1024
     mixed_precision: bool = False
     jit_compile: bool = False
@@ -182,6 +187,9 @@ class TrainConfig:
             if getattr(self, name) < 1:
                 raise ValueError(f"[train] {name} must be >= 1. Received: "
                                  f"{getattr(self, name)}")
+        if self.short_history_copies < 0:
+            raise ValueError("[train] short_history_copies must be >= 0. Received: "
+                             f"{self.short_history_copies}")
         if self.topic_loss_weight < 0 or self.startup_timeout_s <= 0:
             raise ValueError("[train] topic_loss_weight must be >= 0 and startup_timeout_s > 0.")
         for name in ("learning_rate", "text_learning_rate"):

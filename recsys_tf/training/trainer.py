@@ -10,7 +10,9 @@ import time
 from pathlib import Path
 
 import keras
+import numpy as np
 
+from recsys_tf.data.examples import short_history_examples
 from recsys_tf.data.pipeline import epoch_dataset
 from recsys_tf.data.progress import keras_verbose
 from recsys_tf.data.shards import SHUFFLE_BUFFER, shard_epochs
@@ -174,6 +176,7 @@ def train(experiment: ExperimentConfig, output_dir: str | Path, *, epochs: int |
         log(f"data: {len(prepared.log.events)} events kept; " + prepared.log.report.format())
     prepare_seconds = time.perf_counter() - started
     shard_entry = None if shards is None else training_shards(shards, data["fingerprint"])
+    examples = training_set(settings, prepared, sharded=shard_entry is not None)
 
     text_states = text_encoder_states(experiment, prepared)
     # Seed here, not earlier: loading a text encoder draws random initial weights, and a run
@@ -208,7 +211,7 @@ def train(experiment: ExperimentConfig, output_dir: str | Path, *, epochs: int |
         batch = {"batch_size": settings.batch_size, "seed": settings.seed,
                  "feature_keys": model.input_names}
         if multi_worker:
-            batches = (memory_batches(distribution, prepared.train, **batch)
+            batches = (memory_batches(distribution, examples, **batch)
                        if shard_entry is None else
                        shard_batches(distribution, shards, shard_entry, **batch,
                                      files_read=files_read))
@@ -219,7 +222,7 @@ def train(experiment: ExperimentConfig, output_dir: str | Path, *, epochs: int |
         else:
             epochs_range = {"first_epoch": first_epoch, "last_epoch": settings.epochs}
             if shard_entry is None:
-                dataset, steps = epoch_dataset(prepared.train, **batch, **epochs_range)
+                dataset, steps = epoch_dataset(examples, **batch, **epochs_range)
             else:
                 dataset, steps = shard_epochs(shards, shard_entry, **batch, **epochs_range,
                                               shuffle_buffer=SHUFFLE_BUFFER)
@@ -256,6 +259,27 @@ def train(experiment: ExperimentConfig, output_dir: str | Path, *, epochs: int |
         write_atomically(output / "metrics.json", lambda path: Path(path).write_text(
             json.dumps(strict_json(metrics), indent=2, allow_nan=False) + "\n"))
     return metrics
+
+
+def training_set(settings: TrainConfig, prepared: PreparedData, *,
+                 sharded: bool = False) -> dict[str, np.ndarray]:
+    """The in-memory training examples: the prepared windows and, with ``[train]
+    short_history_copies``, the short-history copies seeded by ``[train] seed``."""
+    copies = settings.short_history_copies
+    if not copies:
+        return prepared.train
+    if prepared.sequence.target_domain is None:
+        raise ValueError("[train] short_history_copies needs data with a target domain "
+                         "([data] target_domain): it cuts the target domain's history and "
+                         "keeps the other domains'.")
+    if sharded:
+        raise ValueError("[train] short_history_copies is made from the in-memory events; "
+                         "train without `--shards` or set it to 0.")
+    extra = short_history_examples(prepared.encoded, prepared.sequence,
+                                   train=prepared.split.train, copies=copies,
+                                   seed=settings.seed,
+                                   domain_vocabulary=prepared.vocabularies.domain)
+    return {key: np.concatenate([values, extra[key]]) for key, values in prepared.train.items()}
 
 
 def training_shards(folder: str | Path, fingerprint: str) -> dict:

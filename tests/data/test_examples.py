@@ -3,7 +3,12 @@ import pandas as pd
 import pytest
 
 from recsys_tf.data.event_log import EventLog
-from recsys_tf.data.examples import SequenceConfig, evaluation_examples, training_examples
+from recsys_tf.data.examples import (
+    SequenceConfig,
+    evaluation_examples,
+    short_history_examples,
+    training_examples,
+)
 from recsys_tf.data.splits import leave_one_out
 from recsys_tf.data.synthetic import SyntheticConfig, generate_synthetic
 from recsys_tf.data.vocabularies import Vocabularies, encode_events
@@ -117,3 +122,48 @@ def test_target_domain_requires_domain_vocabulary():
     _, _, encoded = unique_item_log([5])
     with pytest.raises(ValueError, match="domain_vocabulary"):
         training_examples(encoded, SequenceConfig(target_domain="default"), train=None)
+
+
+def test_short_history_copies_cut_the_target_history_and_keep_the_other_domain_whole():
+    # user 2 has target-domain events only: it is not copied
+    log, vocabularies, encoded = unique_item_log([40, 25, 9], domains=["A", "B"], seed=3)
+    log_a, _, _ = unique_item_log([3], domains=["A"])
+    frame = pd.concat([log.events, log_a.events.assign(user_id="only_a", item_id="a0_" +
+                                                       log_a.events["item_id"])])
+    log = EventLog.from_frames(frame[["user_id", "item_id", "timestamp", "domain"]])
+    vocabularies = Vocabularies.build(log)
+    encoded = encode_events(log, vocabularies)
+    config = SequenceConfig(max_length=6, max_cross_length=50, target_domain="A")
+    train = log.events["position"].to_numpy() < 30  # later events held out
+    short = short_history_examples(encoded, config, train=train, copies=20, seed=1,
+                                   domain_vocabulary=vocabularies.domain)
+    natural = training_examples(encoded, config, train=train,
+                                domain_vocabulary=vocabularies.domain)
+    assert set(short) == set(natural)
+    assert len(short["targets"]) == 3 * 20  # users 0, 1, 2; not the one without B events
+    lengths = (short["item_ids"] > 0).sum(axis=1)
+    assert lengths.min() == 1 and lengths.max() == 3
+    assert ((short["targets"] > 0).sum(axis=1) == lengths).all()
+    # every (input, target) pair is one a natural window holds, with the same cross state
+    state = {}
+    for n, row in enumerate(natural["targets"]):
+        for j, target in enumerate(row[row > 0]):
+            seen = natural["cross_item_ids"][n][: natural["cross_lengths"][n, j]]
+            state[int(target)] = (int(natural["item_ids"][n, j]), seen.tolist())
+    for n, row in enumerate(short["targets"]):
+        for j, target in enumerate(row[row > 0]):
+            seen = short["cross_item_ids"][n][: short["cross_lengths"][n, j]]
+            assert state[int(target)] == (int(short["item_ids"][n, j]), seen.tolist())
+    # the same seed makes the same copies, another seed others
+    again = short_history_examples(encoded, config, train=train, copies=20, seed=1,
+                                   domain_vocabulary=vocabularies.domain)
+    other = short_history_examples(encoded, config, train=train, copies=20, seed=2,
+                                   domain_vocabulary=vocabularies.domain)
+    assert np.array_equal(again["item_ids"], short["item_ids"])
+    assert not np.array_equal(other["item_ids"], short["item_ids"])
+
+
+def test_short_history_copies_refuse_negative_counts():
+    _, _, encoded = unique_item_log([5])
+    with pytest.raises(ValueError, match="copies"):
+        short_history_examples(encoded, SequenceConfig(), train=None, copies=-1, seed=0)

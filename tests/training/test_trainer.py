@@ -144,3 +144,29 @@ def test_shards_of_other_data_are_refused_before_anything_is_written(tmp_path):
         train(tiny_experiment(tmp_path / "cache", epochs=1), tmp_path / "run", verbose=0,
               shards=tmp_path / "shards")
     assert not (tmp_path / "run").exists()
+
+
+def test_short_history_copies_join_the_training_set(tmp_path):
+    from recsys_tf.experiment.prepared_data import prepare_data
+    from recsys_tf.training.trainer import training_set
+
+    experiment = tiny_experiment(tmp_path / "cache", epochs=1, short_history_copies=2)
+    prepared = prepare_data(experiment.data)
+    examples = training_set(experiment.train, prepared)
+    natural = len(prepared.train["targets"])
+    assert natural < len(examples["targets"]) <= natural + 2 * 300  # at most 2 per user
+    assert all(np.array_equal(values[:natural], prepared.train[key])
+               for key, values in examples.items())
+    assert (examples["item_ids"][natural:] > 0).sum(axis=1).max() <= 3
+    none = experiment.replace(train={"short_history_copies": 0}).train
+    assert training_set(none, prepared) is prepared.train
+    metrics = train(experiment, tmp_path / "run", prepared=prepared, verbose=0)
+    assert np.isfinite(metrics["history"][0]["loss"])
+
+
+def test_short_history_copies_need_a_target_domain(tmp_path):
+    experiment = tiny_experiment(tmp_path / "cache", epochs=1, short_history_copies=1).replace(
+        data={"target_domain": None}, model={"use_cross_domain": False})
+    with pytest.raises(ValueError, match="short_history_copies needs data with a target"):
+        train(experiment, tmp_path / "run", verbose=0)
+    assert not (tmp_path / "run").exists()
