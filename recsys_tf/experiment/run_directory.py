@@ -98,7 +98,7 @@ class RunDirectory:
             return
         saved = self.path / "experiment.json"
         if saved.is_file():
-            previous = _read_json(saved)
+            previous = _with_defaults(_read_json(saved))
             # More (or fewer) epochs continue the same run.
             if _without_epochs(previous) != _without_epochs(experiment.to_dict()):
                 raise ValueError(f"{self.path} holds a different run (experiment.json differs);"
@@ -137,6 +137,16 @@ def _read_json(path: Path) -> dict:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise ValueError(f"{path}: unreadable ({error}); is this a run directory?") from None
+
+
+def _with_defaults(record: dict) -> dict:
+    """A saved configuration with the fields added since it was written at their defaults
+    (which leave the run unchanged), so an upgrade does not orphan runs; as saved where it no
+    longer loads."""
+    try:
+        return ExperimentConfig.from_dict(record).to_dict()
+    except (TypeError, ValueError):
+        return record
 
 
 def _without_epochs(record: dict) -> dict:
