@@ -77,21 +77,10 @@ def training_examples(encoded: EncodedEvents, config: SequenceConfig, *,
     length = config.max_length
     plans = []  # (user, main rows, cross rows, window start, window end)
     for user in range(len(encoded.user_ids)):
-        rows = np.arange(encoded.user_start[user], encoded.user_start[user + 1])
-        rows = rows[usable[rows]]
-        main = rows[main_mask[rows]]
-        cross = rows[cross_mask[rows]] if cross_mask is not None else None
+        main, cross = _user_rows(encoded, user, usable, main_mask, cross_mask)
         for end in range(len(main) - 1, 0, -length):
             plans.append((user, main, cross, max(0, end - length), end))
-    out = _allocate(len(plans), config, encoded, with_targets=True,
-                    with_cross=cross_mask is not None)
-    for n, (user, main, cross, start, end) in enumerate(plans):
-        inputs, targets = main[start:end], main[start + 1:end + 1]
-        _fill(out, n, encoded, user, inputs)
-        out["targets"][n, : len(targets)] = encoded.items[targets]
-        if cross is not None:
-            _fill_cross(out, n, encoded, cross, encoded.positions[targets], config)
-    return out
+    return _windows(plans, encoded, config, with_cross=cross_mask is not None)
 
 
 def short_history_examples(encoded: EncodedEvents, config: SequenceConfig, *,
@@ -134,24 +123,13 @@ def short_history_examples(encoded: EncodedEvents, config: SequenceConfig, *,
     kept = min(max_events, config.max_length)
     plans = []  # (user, main rows, cross rows, window start, window end)
     for user in range(len(encoded.user_ids)):
-        rows = np.arange(encoded.user_start[user], encoded.user_start[user + 1])
-        rows = rows[usable[rows]]
-        main = rows[main_mask[rows]]
-        cross = rows[cross_mask[rows]] if cross_mask is not None else None
+        main, cross = _user_rows(encoded, user, usable, main_mask, cross_mask)
         if len(main) < 2 or (cross is not None and len(cross) == 0):
             continue
         for _ in range(copies):
             end = int(rng.integers(1, len(main)))  # index of the last target
             plans.append((user, main, cross, max(0, end - int(rng.integers(1, kept + 1))), end))
-    out = _allocate(len(plans), config, encoded, with_targets=True,
-                    with_cross=cross_mask is not None)
-    for n, (user, main, cross, start, end) in enumerate(plans):
-        inputs, targets = main[start:end], main[start + 1:end + 1]
-        _fill(out, n, encoded, user, inputs)
-        out["targets"][n, : len(targets)] = encoded.items[targets]
-        if cross is not None:
-            _fill_cross(out, n, encoded, cross, encoded.positions[targets], config)
-    return out
+    return _windows(plans, encoded, config, with_cross=cross_mask is not None)
 
 
 def evaluation_examples(encoded: EncodedEvents, targets: pd.DataFrame, config: SequenceConfig,
@@ -202,6 +180,28 @@ def _domain_masks(encoded: EncodedEvents, config: SequenceConfig,
     index = int(domain_vocabulary.lookup([config.target_domain])[0])
     main = encoded.domains == index
     return main, ~main
+
+
+def _user_rows(encoded: EncodedEvents, user: int, usable: np.ndarray, main_mask: np.ndarray,
+               cross_mask: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
+    """The user's usable event rows in the target domain and (or None) in the others."""
+    rows = np.arange(encoded.user_start[user], encoded.user_start[user + 1])
+    rows = rows[usable[rows]]
+    return rows[main_mask[rows]], (rows[cross_mask[rows]] if cross_mask is not None else None)
+
+
+def _windows(plans: list, encoded: EncodedEvents, config: SequenceConfig, *,
+             with_cross: bool) -> dict[str, np.ndarray]:
+    """Training examples of ``(user, main rows, cross rows, start, end)`` plans: inputs
+    ``main[start:end]``, each predicting the next main event."""
+    out = _allocate(len(plans), config, encoded, with_targets=True, with_cross=with_cross)
+    for n, (user, main, cross, start, end) in enumerate(plans):
+        inputs, targets = main[start:end], main[start + 1:end + 1]
+        _fill(out, n, encoded, user, inputs)
+        out["targets"][n, : len(targets)] = encoded.items[targets]
+        if cross is not None:
+            _fill_cross(out, n, encoded, cross, encoded.positions[targets], config)
+    return out
 
 
 def _allocate(count: int, config: SequenceConfig, encoded: EncodedEvents, *,
