@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 from benchmarks.results_files import RESULTS_DIR, read_results, render_markdown
-from recsys_tf.evaluation.history_groups import GROUPED, SHORT_HISTORY
+from recsys_tf.evaluation.history_groups import GROUPED, SHORT_GROUP, SHORT_HISTORY
 
 ROOT = Path(__file__).parents[1]
 ORDER = ("beauty", "ml-100k", "food-kitchen", "cold-start", "drift", "serving", "speed",
@@ -67,7 +67,7 @@ def _cross_domain(result: dict) -> tuple[str, str]:
 
         with_cross, without = mean("ours"), mean("ours without cross-domain tower")
         ours.append(f"{domain} {with_cross:.4f}")
-        short = f"{GROUPED}target events ≤ {SHORT_HISTORY}"
+        short = GROUPED + SHORT_GROUP
         ratio = (f"; ≤ {SHORT_HISTORY} earlier events "
                  f"{mean('ours', short) / mean('ours without cross-domain tower', short):.2f}×"
                  if short in rows["ours (seed 0)"] else "")

@@ -34,7 +34,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from recsys_tf.evaluation.history_groups import SHORT_HISTORY
+from recsys_tf.evaluation.history_groups import SHORT_GROUP, SHORT_HISTORY
 
 TOWERS = [
     ("behaviour", {"model": {"use_content": False, "use_topic_interest": False,
@@ -122,7 +122,7 @@ def short_history_ndcg(run_dir: Path, prepared) -> dict[str, float]:
                                      ("test", prepared.test, prepared.test_history)):
         ranks = compute_ranks(score, examples, candidate_mask=prepared.candidate_mask,
                               history=history)
-        short = history_groups(examples)[f"target events ≤ {SHORT_HISTORY}"]
+        short = history_groups(examples)[SHORT_GROUP]
         figures[f"{split}_short_ndcg@10"] = (float(np.mean(user_ndcg(ranks, 10)[short]))
                                              if short.any() else float("nan"))
     return figures

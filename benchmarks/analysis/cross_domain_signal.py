@@ -40,10 +40,10 @@ import os
 import numpy as np
 import scipy.sparse as sp
 
+from recsys_tf.evaluation.history_groups import SHORT_GROUP as SHORT
 from recsys_tf.evaluation.history_groups import SHORT_HISTORY
 
 WEIGHTS = (0.0, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0)
-SHORT = f"target events ≤ {SHORT_HISTORY}"  # history_groups' label of that group
 
 
 def cross_cooccurrence(train: dict[str, np.ndarray], num_items: int, window: int

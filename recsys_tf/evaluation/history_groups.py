@@ -26,6 +26,7 @@ import numpy as np
 # Inclusive (low, high) counts of earlier target-domain events; ``None``: no upper bound.
 HISTORY_BUCKETS: tuple[tuple[int, int | None], ...] = ((0, 1), (2, 3), (4, 7), (8, None))
 SHORT_HISTORY = 3  # "short history": at most this many earlier target-domain events
+SHORT_GROUP = f"target events ≤ {SHORT_HISTORY}"  # the label of that group
 GROUPED = "full · "  # protocol name prefix of a group's full-ranking ranks
 
 
@@ -40,7 +41,7 @@ def history_groups(examples: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     counts = (np.asarray(examples["item_ids"]) != 0).sum(axis=1)
     groups = {bucket_label(low, high): (counts >= low) & (high is None or counts <= high)
               for low, high in HISTORY_BUCKETS}
-    groups[f"target events ≤ {SHORT_HISTORY}"] = counts <= SHORT_HISTORY
+    groups[SHORT_GROUP] = counts <= SHORT_HISTORY
     if "cross_item_ids" in examples:
         cross = (np.asarray(examples["cross_item_ids"]) != 0).any(axis=1)
         groups["other domain: none"] = ~cross
