@@ -84,7 +84,7 @@ def test_every_domain_gets_baselines_both_variants_and_the_peers(tmp_path, monke
                 in groups)
     # One paired interval per non-empty group, shown beside its ratio.
     assert set(media["ratio_intervals"]) == {p.removeprefix(GROUPED) for p in protocols}
-    for group, (low, high) in media["ratio_intervals"].items():
+    for low, high in media["ratio_intervals"].values():
         if not np.isnan(low):
             assert low <= high
             assert f"| {low:.2f}–{high:.2f}× |" in groups
