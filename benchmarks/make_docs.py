@@ -78,13 +78,16 @@ def _cross_domain(result: dict) -> tuple[str, str]:
 def _cold_start(result: dict) -> tuple[str, str]:
     rows = result["rows"]
     weight = float(result["chosen_title_weight"])
-    curve = next(c for key, c in result["curve"]["test"].items() if float(key) == weight)
+    least = float(result["chosen_min_similarity"])
+    curves = next(c for key, c in result["curve"]["test"].items() if float(key) == weight)
+    curve = next(c for key, c in curves.items() if float(key) == least)
     shipped, none = curve[str(result["chosen_slots"])], curve["0"]
     cost = 1 - shipped["warm"]["ndcg@10"]["mean"] / none["warm"]["ndcg@10"]["mean"]
     text = rows["text similarity (last 3 items)"]["cold"]["hr@10"]
+    gate = "" if least <= -1 else f" from a title cosine of {least:g} with the last item"
     return (f"HR@10 on never-seen items {_over_seeds(shipped['cold']['hr@10'])} with "
-            f"{result['chosen_slots']} of 10 places kept for them, ranked with title weight "
-            f"{weight:g} ({cost:.1%} warm NDCG@10 "
+            f"{result['chosen_slots']} of 10 places kept for them{gate}, ranked with title "
+            f"weight {weight:g} ({cost:.1%} warm NDCG@10 "
             f"cost; {_over_seeds(none['cold']['hr@10'])} without; "
             f"{result['config']['train']['epochs']}-epoch cap)",
             f"title similarity {text:.4f}; popularity "

@@ -120,6 +120,10 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--new-item-slots", type=int, default=None,
                         help="places of the top-k kept for catalogue items without training "
                              "events (default 1; 0 = none; docs/serving.md)")
+    export.add_argument("--new-item-min-similarity", type=float, default=None,
+                        help="the least title cosine with the user's last item that earns a "
+                             "new item one of those places (default: the cold-start "
+                             "benchmark's choice; -1 = any)")
     export.add_argument("--xla-update", action="store_true",
                         help="XLA-compile update_interest's numeric core (about half its CPU "
                              "cost; TF Serving on CPU then needs "
@@ -192,6 +196,11 @@ def _export(args: argparse.Namespace) -> int:
     if slots and not 0 <= args.new_item_slots <= args.top_k:
         raise ValueError(f"--new-item-slots must be in [0, --top-k]. Received: "
                          f"{args.new_item_slots}")
+    if args.new_item_min_similarity is not None:
+        if not -1 <= args.new_item_min_similarity <= 1:
+            raise ValueError("--new-item-min-similarity must be a cosine in [-1, 1]. "
+                             f"Received: {args.new_item_min_similarity}")
+        slots["new_item_min_similarity"] = args.new_item_min_similarity
     export_run(args.model, args.base_path, version=args.version, top_k=args.top_k,
                xla_update=args.xla_update, mode=args.mode, **slots)
     return 0

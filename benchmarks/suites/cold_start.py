@@ -10,10 +10,12 @@ ID-only models cannot rank an unseen item) and with a text-only baseline (cosine
 candidate's title embedding with the mean of the user's last three items').
 
 The exposure setting: with ``k`` of the top 10 kept for items without training events
-(:mod:`recsys_tf.evaluation.new_item_slots`), the curve of cold HR@10 against warm NDCG@10 for
-``k`` = 0..4, on validation and test, and the shipped ``k``: the most whose mean validation warm
-NDCG@10 costs at most :data:`WARM_COST_BUDGET`. The item side without the mapper (zeroed after
-training) is measured on the same runs.
+(:mod:`recsys_tf.evaluation.new_item_slots`), given only to new items whose title cosine with
+the user's last item reaches a least similarity ``m``, the curve of cold HR@10 against warm
+NDCG@10 for ``k`` = 0..4 and each ``m``, on validation and test. The shipped ``(k, m)``: the
+highest mean validation cold HR@10 among those whose mean validation warm NDCG@10 costs at most
+:data:`WARM_COST_BUDGET`. The item side without the mapper (zeroed after training) is measured on
+the same runs.
 """
 
 from __future__ import annotations
@@ -34,7 +36,9 @@ from recsys_tf.experiment.prepared_data import PreparedData, training_statistics
 
 HELD_OUT_FRACTION = 0.1
 SLOTS = (0, 1, 2, 3, 4)  # places of the top 10 kept for new items
-TITLE_WEIGHTS = (0.0, 2.0, 4.0, 8.0, 16.0)  # of the last item's title cosine, ranking new items
+TITLE_WEIGHTS = (0.0, 4.0, 8.0, 16.0, 32.0)  # of the last item's title cosine, ranking new items
+ANY = -1.0  # the least similarity that lets every new item take a place
+MIN_SIMILARITIES = (ANY, 0.5, 0.6, 0.7, 0.8)  # title cosine a new item needs to take a place
 WARM_COST_BUDGET = 0.03  # the stated exposure budget: at most 3% of warm NDCG@10
 
 
@@ -80,22 +84,24 @@ def run_cold_start_benchmark(*, work_dir: str | Path, seeds: int = 1,
         return {"cold": ranking_metrics(ranks[cold[split]], (10,)),
                 "warm": ranking_metrics(ranks[~cold[split]], (10,))}
 
-    def budgets(score_fn, split: str, slots=SLOTS, weights=TITLE_WEIGHTS) -> dict:
-        """``{title weight: {places: metrics}}``."""
+    def budgets(score_fn, split: str, slots=SLOTS, weights=TITLE_WEIGHTS,
+                leasts=MIN_SIMILARITIES) -> dict:
+        """``{title weight: {least similarity: {places: metrics}}}``."""
         examples, history = splits[split]
         ranks = new_item_slot_ranks(score_fn, examples, candidate_mask=prepared.candidate_mask,
                                     new_items=new_items, slots=slots, history=history,
-                                    item_text=prepared.item_text, title_weights=weights)
+                                    item_text=prepared.item_text, title_weights=weights,
+                                    min_similarities=leasts)
         curve: dict = {}
-        for (places, weight), r in ranks.items():
-            curve.setdefault(weight, {})[places] = split_metrics(r, split)
+        for (places, weight, least), r in ranks.items():
+            curve.setdefault(weight, {}).setdefault(least, {})[places] = split_metrics(r, split)
         return curve
 
-    title_similarity = recent_text_scorer(prepared.item_text)
-    rows = {"popularity": budgets(popularity_scores(view.popularity), "test", (0,), (0.0,))[
-                0.0][0],
-            "text similarity (last 3 items)": budgets(title_similarity, "test", (0,), (0.0,))[
-                0.0][0]}
+    def plain(score_fn) -> dict:
+        return budgets(score_fn, "test", (0,), (0.0,), (ANY,))[0.0][ANY][0]
+
+    rows = {"popularity": plain(popularity_scores(view.popularity)),
+            "text similarity (last 3 items)": plain(recent_text_scorer(prepared.item_text))}
     runs = []
     for seed in range(seeds):
         run_dir = Path(work_dir) / "runs" / f"cold-start-seed{seed}"
@@ -106,44 +112,53 @@ def run_cold_start_benchmark(*, work_dir: str | Path, seeds: int = 1,
         tower = model.candidate_model.item_tower
         kernel, bias = tower.text_to_id_kernel.numpy(), tower.text_to_id_bias.numpy()
         tower.set_text_to_id(np.zeros_like(kernel), np.zeros_like(bias))
-        without_mapper = budgets(scorer, "test")
+        without_mapper = {weight: curves[ANY] for weight, curves in
+                          budgets(scorer, "test", leasts=(ANY,)).items()}
         tower.set_text_to_id(kernel, bias)
         runs.append({"curve": curve, "without_mapper": without_mapper,
                      "best_epoch": run["best_epoch"], "epochs": len(run["history"]),
                      "text_to_id": run.get("text_to_id")})
-        for slots in SLOTS:
-            test = curve["test"][TITLE_WEIGHTS[-1]][slots]
-            log(f"  seed {seed}, {slots} new-item places (title weight {TITLE_WEIGHTS[-1]:g}): "
-                f"cold HR@10 {test['cold']['hr@10']:.4f}, warm NDCG@10 "
-                f"{test['warm']['ndcg@10']:.4f}")
-    curve = {split: {weight: {slots: _spread_metrics(
-        [r["curve"][split][weight][slots] for r in runs]) for slots in SLOTS}
-        for weight in TITLE_WEIGHTS} for split in splits}
+        for least in MIN_SIMILARITIES:
+            test = curve["test"][TITLE_WEIGHTS[-1]][least]
+            log(f"  seed {seed}, title weight {TITLE_WEIGHTS[-1]:g}, least similarity "
+                f"{least:g}, cold HR@10 / warm NDCG@10 by places: " + ", ".join(
+                    f"{slots}: {test[slots]['cold']['hr@10']:.4f} / "
+                    f"{test[slots]['warm']['ndcg@10']:.4f}" for slots in SLOTS))
+    curve = {split: {weight: {least: {slots: _spread_metrics(
+        [r["curve"][split][weight][least][slots] for r in runs]) for slots in SLOTS}
+        for least in MIN_SIMILARITIES} for weight in TITLE_WEIGHTS} for split in splits}
     without_mapper = {weight: {slots: _spread_metrics(
         [r["without_mapper"][weight][slots] for r in runs]) for slots in SLOTS}
         for weight in TITLE_WEIGHTS}
-    chosen = choose_slots(curve["valid"][0.0])
-    weight = choose_title_weight(curve["valid"])
-    log(f"cold-start: {chosen} place(s) keep validation warm NDCG@10 within the "
-        f"{WARM_COST_BUDGET:.0%} budget; title weight {weight:g} ranks new items best on "
-        "validation")
+    weight = choose_title_weight({w: c[ANY] for w, c in curve["valid"].items()})
+    chosen, least = choose_exposure(curve["valid"][weight])
+    log(f"cold-start: title weight {weight:g} ranks new items best on validation; "
+        f"{chosen} place(s) from a title cosine of {least:g} find the most new targets on "
+        f"validation within the {WARM_COST_BUDGET:.0%} warm NDCG@10 budget")
     return {"benchmark": "cold-start", "config": experiment.to_dict(), "seeds": seeds,
             "held_out_items": int(held_out.sum()), "cold_test_targets": int(cold["test"].sum()),
             "test_targets": int(len(cold["test"])), "warm_cost_budget": WARM_COST_BUDGET,
-            "chosen_slots": chosen, "chosen_title_weight": weight, "rows": rows,
-            "curve": curve,
+            "chosen_slots": chosen, "chosen_title_weight": weight,
+            "chosen_min_similarity": least, "rows": rows, "curve": curve,
             "without_mapper": without_mapper, "runs": runs,
             "seconds": round(time.perf_counter() - started, 1),
             "date": time.strftime("%Y-%m-%d")}
 
 
-def choose_slots(valid_curve: dict[int, dict]) -> int:
-    """The most places for new items whose mean validation warm NDCG@10 stays within
-    :data:`WARM_COST_BUDGET` of no places (the budget is stated, not fitted)."""
-    base = valid_curve[0]["warm"]["ndcg@10"]["mean"]
-    within = [slots for slots, row in valid_curve.items()
-              if row["warm"]["ndcg@10"]["mean"] >= (1 - WARM_COST_BUDGET) * base]
-    return max(within)
+def choose_exposure(valid_curves: dict[float, dict[int, dict]]) -> tuple[int, float]:
+    """``(places, least similarity)`` for new items, from ``{least: {places: metrics}}``
+    (validation): of the settings whose mean warm NDCG@10 stays within
+    :data:`WARM_COST_BUDGET` of no places (the budget is stated, not fitted), the one with the
+    highest mean cold HR@10; ties go to fewer places, then to the lower least similarity."""
+    def metric(row: dict, part: str, name: str) -> float:
+        return row[part][name]["mean"]
+
+    base = metric(valid_curves[ANY][0], "warm", "ndcg@10")
+    within = [(int(slots), float(least), metric(row, "cold", "hr@10"))
+              for least, curve in valid_curves.items() for slots, row in curve.items()
+              if metric(row, "warm", "ndcg@10") >= (1 - WARM_COST_BUDGET) * base]
+    slots, least, _ = max(within, key=lambda t: (t[2], -t[0], -t[1]))
+    return slots, least
 
 
 def choose_title_weight(valid_curves: dict[float, dict]) -> float:
@@ -169,7 +184,8 @@ def cold_start_table(result: dict) -> str:
              f"{result['cold_test_targets']} of {result['test_targets']} (full ranking over "
              f"all items, history masked; ours: mean ± std over {seeds} seed(s)). "
              "*k places* = k of the top 10 kept for items without training events "
-             "(recsys_tf/evaluation/new_item_slots.py).", "",
+             "(recsys_tf/evaluation/new_item_slots.py); *title cosine ≥ m* = only new items "
+             "whose title is that close to the user's last item's take one.", "",
              "| model | cold HR@10 | cold NDCG@10 | warm HR@10 | warm NDCG@10 | "
              "warm NDCG@10 cost |", "|---|---:|---:|---:|---:|---:|"]
     for label, row in result["rows"].items():
@@ -179,41 +195,56 @@ def cold_start_table(result: dict) -> str:
     def spread(value: dict) -> str:
         return f"{value['mean']:.4f} ± {value['std']:.4f}"
 
-    weight = result["chosen_title_weight"]
+    weight, least = result["chosen_title_weight"], result["chosen_min_similarity"]
     test = result["curve"]["test"]
-    for label, curve, shipped in (
-            (f"ours, title weight {_key(weight)}", _at(test, weight), True),
-            ("ours, model score alone (title weight 0)", _at(test, 0.0), False),
-            (f"ours, title weight {_key(weight)}, item side without the text→id mapper",
-             _at(result["without_mapper"], weight), False)):
-        base = _first(curve)["warm"]["ndcg@10"]["mean"]
+    base = _first(_at(_at(test, weight), ANY))["warm"]["ndcg@10"]["mean"]
+    # (label, curve, is the shipped least similarity, has a row of its own at 0 places: with
+    # no places, how new items are ranked for them changes nothing)
+    curves = [(f"ours, title weight {_key(weight)}, {_gate(m)}", curve,
+               float(m) == float(least), float(m) <= ANY)
+              for m, curve in _at(test, weight).items()]
+    curves += [("ours, model score alone (title weight 0), any title", _at(_at(test, 0.0), ANY),
+                False, False),
+               (f"ours, title weight {_key(weight)}, any title, item side without the text→id "
+                "mapper", _at(result["without_mapper"], weight), False, True)]
+    for label, curve, shipped, with_none in curves:
         for slots, row in curve.items():
+            if int(slots) == 0 and not with_none:
+                continue
             mark = " (shipped)" if shipped and int(slots) == result["chosen_slots"] else ""
             cost = 1 - row["warm"]["ndcg@10"]["mean"] / base
             lines.append(f"| {label}, {slots} places{mark} | {spread(row['cold']['hr@10'])} | "
                          f"{spread(row['cold']['ndcg@10'])} | {spread(row['warm']['hr@10'])} | "
                          f"{spread(row['warm']['ndcg@10'])} | {cost:.1%} |")
-    valid = _at(result["curve"]["valid"], 0.0)
-    valid_base = _first(valid)["warm"]["ndcg@10"]["mean"]
-    lines += ["", f"Chosen on validation: **{result['chosen_slots']} place(s)**, the most whose "
-              f"mean validation warm NDCG@10 costs ≤ {result['warm_cost_budget']:.0%} "
-              "(validation cost by places: " + ", ".join(
-                  f"{slots}: {1 - row['warm']['ndcg@10']['mean'] / valid_base:.1%}"
-                  for slots, row in valid.items()) + f"); title weight **{_key(weight)}**, "
-              "the best validation cold HR@10 over 1-4 places (validation, by weight: " +
-              ", ".join(f"{_key(w)}: " + "/".join(
-                  f"{row['cold']['hr@10']['mean']:.4f}" for s_, row in curve.items()
-                  if int(s_) > 0) for w, curve in result["curve"]["valid"].items()) + ")."]
+    valid = _at(result["curve"]["valid"], weight)
+    valid_base = _first(_at(valid, ANY))["warm"]["ndcg@10"]["mean"]
+    lines += ["", f"Chosen on validation: **{result['chosen_slots']} place(s), "
+              f"{_gate(least)}**, the highest mean validation cold HR@10 among the settings "
+              f"whose mean validation warm NDCG@10 costs ≤ {result['warm_cost_budget']:.0%} "
+              "(validation cold HR@10 / cost by places: " + "; ".join(
+                  f"{_gate(m)}: " + ", ".join(
+                      f"{slots}: {row['cold']['hr@10']['mean']:.4f} / "
+                      f"{1 - row['warm']['ndcg@10']['mean'] / valid_base:.1%}"
+                      for slots, row in curve.items() if int(slots) > 0)
+                  for m, curve in valid.items()) + f"); title weight **{_key(weight)}**, "
+              "the best validation cold HR@10 over 1-4 places with any title (validation, by "
+              "weight: " + ", ".join(f"{_key(w)}: " + "/".join(
+                  f"{row['cold']['hr@10']['mean']:.4f}" for s_, row in _at(curves_, ANY).items()
+                  if int(s_) > 0) for w, curves_ in result["curve"]["valid"].items()) + ")."]
     return "\n".join(lines)
+
+
+def _gate(least) -> str:
+    return "any title" if float(least) <= ANY else f"title cosine ≥ {float(least):g}"
 
 
 def _first(curve: dict) -> dict:
     return next(iter(curve.values()))
 
 
-def _at(curves: dict, weight: float) -> dict:
-    """``curves[weight]`` whether the keys are floats (in memory) or strings (from JSON)."""
-    return next(curve for key, curve in curves.items() if float(key) == float(weight))
+def _at(curves: dict, key: float) -> dict:
+    """``curves[key]`` whether the keys are floats (in memory) or strings (from JSON)."""
+    return next(curve for k, curve in curves.items() if float(k) == float(key))
 
 
 def _key(weight) -> str:
@@ -230,24 +261,25 @@ def cold_start_plots(result: dict) -> dict:
 
         figure, axis = plt.subplots(figsize=(6, 4))
         weight = result["chosen_title_weight"]
-        for label, curve in ((f"ours (title weight {_key(weight)})",
-                              _at(result["curve"]["test"], weight)),
-                             ("ours, model score alone", _at(result["curve"]["test"], 0.0)),
-                             ("item side without text→id mapper",
-                              _at(result["without_mapper"], weight))):
+        test = _at(result["curve"]["test"], weight)
+        lines = [(f"ours (title weight {_key(weight)}), {_gate(least)}", curve)
+                 for least, curve in test.items()]
+        lines += [("ours, model score alone", _at(_at(result["curve"]["test"], 0.0), ANY)),
+                  ("item side without text→id mapper", _at(result["without_mapper"], weight))]
+        for label, curve in lines:
             warm = [row["warm"]["ndcg@10"]["mean"] for row in curve.values()]
             cold_hr = [row["cold"]["hr@10"]["mean"] for row in curve.values()]
             axis.errorbar(warm, cold_hr,
                           xerr=[row["warm"]["ndcg@10"]["std"] for row in curve.values()],
                           yerr=[row["cold"]["hr@10"]["std"] for row in curve.values()],
-                          marker="o", label=label, capsize=2)
+                          marker="o", label=label, capsize=2, markersize=3)
             for slots, x, y in zip(curve, warm, cold_hr, strict=True):
                 axis.annotate(str(slots), (x, y), textcoords="offset points", xytext=(4, 4),
-                              fontsize=8)
+                              fontsize=7)
         text = result["rows"]["text similarity (last 3 items)"]
         axis.scatter([text["warm"]["ndcg@10"]], [text["cold"]["hr@10"]], marker="x",
                      color="black", label="title similarity")
-        base = _first(_at(result["curve"]["test"], 0.0))["warm"]["ndcg@10"]["mean"]
+        base = _first(_at(test, ANY))["warm"]["ndcg@10"]["mean"]
         axis.axvline((1 - result["warm_cost_budget"]) * base, color="grey", linestyle=":",
                      label=f"{result['warm_cost_budget']:.0%} warm cost")
         axis.set(xlabel="warm NDCG@10 (test)", ylabel="cold HR@10 (test)",

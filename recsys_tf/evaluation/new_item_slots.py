@@ -8,10 +8,19 @@ new items made the list on their score, the lowest-scored warm items leave it an
 other new items take their places, at the end of the list. New items are ranked for those
 places by :func:`new_item_scores`: the model's score plus ``title_weight`` times the cosine of
 their title with the user's last item's (a new item is most often a variant or a companion of
-what the user just took; ``recsys-tf bench cold-start`` chooses the weight on validation). A
-list that already holds ``slots`` new items is unchanged, so a list holds *at least*
-``min(slots, new items left)`` new items — exactly that many when no new item scored into it by
-itself.
+what the user just took; ``recsys-tf bench cold-start`` chooses the weight on validation).
+Two rules keep the places for new items that can be the next one:
+
+- a new item whose title *is* the last item's (cosine ≥ :data:`DUPLICATE_TITLE_COSINE`) is the
+  same product listed again, not a next item: it gets no place (on Beauty, 11% of test users
+  have such a twin among the new items, and it is never their target);
+- with ``min_similarity``, a new item gets a place only if its title cosine with the last item
+  reaches it: the places go to the users whose last item has a close new relative, and the
+  others keep their warm list (a budget spent where text is confident).
+
+A list that already holds ``slots`` new items is unchanged, so a list holds *at least*
+``min(slots, eligible new items left)`` new items — exactly that many when no new item scored
+into it by itself.
 
 :func:`merge_new_item_slots` is the one implementation: the serving signatures call it on the
 catalogue's top-k, and :func:`new_item_slot_ranks` measures it offline (the warm cost and the
@@ -44,16 +53,26 @@ DEFAULT_SLOTS = 1
 # The weight of the last item's title similarity when ranking new items for those places,
 # chosen on validation in the same benchmark.
 DEFAULT_TITLE_WEIGHT = 16.0
+# The least title cosine with the last item that earns a new item a place (-1: any), chosen in
+# the same benchmark with the places, within the same budget.
+DEFAULT_MIN_SIMILARITY = -1.0
+# Titles this close are the same text: the same product listed again under another id.
+DUPLICATE_TITLE_COSINE = 0.999
 
 
-def new_item_scores(scores, item_text, last_items, title_weight):
+def new_item_scores(scores, item_text, last_items, title_weight, min_similarity=-1.0):
     """``scores`` ``[b, n]`` plus ``title_weight`` times the cosine of every item's text
     (``item_text`` ``[n, d]``, unit rows) with the text of each row's last item
-    (``last_items`` ``[b]``): how :func:`merge_new_item_slots`' new items are ranked."""
+    (``last_items`` ``[b]``): how :func:`merge_new_item_slots`' new items are ranked. Items
+    that may not take a place score ``-inf``: the last item's title twins (cosine ≥
+    :data:`DUPLICATE_TITLE_COSINE`) and those under ``min_similarity``."""
     scores = tf.convert_to_tensor(scores)
     item_text = tf.cast(item_text, scores.dtype)
     similarity = tf.matmul(tf.gather(item_text, last_items), item_text, transpose_b=True)
-    return scores + tf.cast(title_weight, scores.dtype) * similarity
+    eligible = ((similarity < DUPLICATE_TITLE_COSINE)
+                & (similarity >= tf.cast(min_similarity, scores.dtype)))
+    return tf.where(eligible, scores + tf.cast(title_weight, scores.dtype) * similarity,
+                    tf.constant(float("-inf"), scores.dtype))
 
 
 def merge_new_item_slots(top_values, top_indices, top_is_new, new_values, new_indices,
@@ -105,21 +124,24 @@ def new_item_slot_ranks(score_fn, examples: dict[str, np.ndarray], *, candidate_
                         new_items: np.ndarray, slots: Sequence[int],
                         item_text: np.ndarray | None = None,
                         title_weights: Sequence[float] = (0.0,),
+                        min_similarities: Sequence[float] = (-1.0,),
                         history: HistoryMask | None = None, k: int = 10,
-                        batch_size: int = 1024) -> dict[tuple[int, float], np.ndarray]:
-    """``{(s, w): ranks}`` for each budget ``s`` in ``slots`` and title weight ``w`` in
-    ``title_weights`` (with ``item_text``): 0-based positions of the targets in the served
-    top-``k`` lists with ``s`` places for ``new_items`` (``[num_items]`` booleans) ranked by
-    :func:`new_item_scores`, ``k`` where the target is not in its list (one scoring pass for
-    all). :func:`~recsys_tf.evaluation.ranking_metrics.ranking_metrics` of them gives HR@c and
+                        batch_size: int = 1024) -> dict[tuple[int, float, float], np.ndarray]:
+    """``{(s, w, m): ranks}`` for each budget ``s`` in ``slots``, title weight ``w`` in
+    ``title_weights`` and least similarity ``m`` in ``min_similarities`` (both need
+    ``item_text``): 0-based positions of the targets in the served top-``k`` lists with ``s``
+    places for ``new_items`` (``[num_items]`` booleans) ranked by :func:`new_item_scores`, ``k``
+    where the target is not in its list (one scoring pass for all).
+    :func:`~recsys_tf.evaluation.ranking_metrics.ranking_metrics` of them gives HR@c and
     NDCG@c for ``c <= k`` (not MRR). History and non-candidates are excluded as in
     :func:`~recsys_tf.evaluation.full_ranking.compute_ranks`."""
     count = len(examples["target"])
     new_items = np.asarray(new_items, bool) & np.asarray(candidate_mask, bool)
-    if item_text is None and any(title_weights):
-        raise ValueError("`title_weights` other than 0 need `item_text`.")
-    ranks = {(int(s), float(w)): np.full(count, k, np.int64)
-             for s in slots for w in title_weights}
+    if item_text is None and (any(title_weights) or any(m > -1 for m in min_similarities)):
+        raise ValueError("`title_weights` other than 0 and `min_similarities` above -1 need "
+                         "`item_text`.")
+    settings = [(float(w), float(m)) for w in title_weights for m in min_similarities]
+    ranks = {(int(s), w, m): np.full(count, k, np.int64) for s in slots for w, m in settings}
     for rows, batch, scores, excluded in scored_batches(score_fn, examples, candidate_mask,
                                                         history, batch_size):
         scores = np.where(excluded, -np.inf, scores).astype(np.float32)
@@ -127,14 +149,14 @@ def new_item_slot_ranks(score_fn, examples: dict[str, np.ndarray], *, candidate_
         top_is_new = tf.gather(new_items, top.indices)
         last_items = np.take_along_axis(
             batch["item_ids"], np.maximum(batch["history_length"] - 1, 0)[:, None], 1)[:, 0]
-        for weight in title_weights:
-            ranked = (scores if not weight else
-                      new_item_scores(scores, item_text, last_items, weight).numpy())
+        for weight, least in settings:
+            ranked = (scores if item_text is None else
+                      new_item_scores(scores, item_text, last_items, weight, least).numpy())
             new = tf.math.top_k(np.where(new_items & ~excluded, ranked, -np.inf), k=k)
             for budget in slots:
                 _, lists = merge_new_item_slots(top.values, top.indices, top_is_new,
                                                 new.values, new.indices, budget)
                 hit = lists.numpy() == batch["target"][:, None]
-                ranks[int(budget), float(weight)][rows] = np.where(hit.any(axis=1),
+                ranks[int(budget), weight, least][rows] = np.where(hit.any(axis=1),
                                                                    hit.argmax(axis=1), k)
     return ranks

@@ -30,7 +30,11 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
-from recsys_tf.evaluation.new_item_slots import DEFAULT_SLOTS, DEFAULT_TITLE_WEIGHT
+from recsys_tf.evaluation.new_item_slots import (
+    DEFAULT_MIN_SIMILARITY,
+    DEFAULT_SLOTS,
+    DEFAULT_TITLE_WEIGHT,
+)
 from recsys_tf.export.export_manifest import ExportError, write_manifest
 from recsys_tf.export.restore_check import unrestored_variables
 from recsys_tf.export.serving_module import ServingModule
@@ -127,11 +131,13 @@ def _running(pid: int) -> bool:
 def export_run(run_dir: str | Path, base_path: str | Path, *, version: int | None = None,
                top_k: int = 10, model_name: str = "recsys", xla_update: bool = False,
                new_item_slots: int = DEFAULT_SLOTS,
-               new_item_title_weight: float = DEFAULT_TITLE_WEIGHT, mode: str = "full",
+               new_item_title_weight: float = DEFAULT_TITLE_WEIGHT,
+               new_item_min_similarity: float = DEFAULT_MIN_SIMILARITY, mode: str = "full",
                log=print) -> Path:
     """Exports the finished run ``run_dir`` as version ``version`` (default: the next one),
     ``recommend`` keeping ``new_item_slots`` of its ``top_k`` places for catalogue items
-    without training events, ranked for them with ``new_item_title_weight``
+    without training events, ranked for them with ``new_item_title_weight`` and given them
+    from a title cosine of ``new_item_min_similarity`` with the last item on
     (:mod:`~recsys_tf.evaluation.new_item_slots`); ``mode="index"``: the index mode above
     (``top_k`` and the new-item settings then belong to the index).
 
@@ -167,6 +173,7 @@ def export_run(run_dir: str | Path, base_path: str | Path, *, version: int | Non
                            max_cross_length=data.max_cross_length, top_k=top_k,
                            token_encoder=encoder, new_item_slots=min(new_item_slots, top_k),
                            new_item_title_weight=new_item_title_weight,
+                           new_item_min_similarity=new_item_min_similarity,
                            xla_update=xla_update, catalogue=catalogue)
     temporary = base / f"{TEMPORARY_PREFIX}{version}-{os.getpid()}"
     shutil.rmtree(temporary, ignore_errors=True)
@@ -245,6 +252,7 @@ def _manifest(module: ServingModule, signatures: dict, run, version: int, top_k:
             "top_k": module.top_k, "requested_top_k": top_k, "xla_update": module.xla_update,
             "new_item_slots": module.new_item_slots,
             "new_item_title_weight": module.new_item_title_weight,
+            "new_item_min_similarity": module.new_item_min_similarity,
             "new_items": int(module.new_items.numpy().sum()) if module.catalogue else 0,
             "max_length": module.max_length, "max_cross_length": module.max_cross_length,
             "state_size": module.state.size, "state_layout": module.state.layout(),

@@ -6,7 +6,8 @@ Signatures (named inputs, dict outputs; ``k`` = the export's ``top_k``):
   ``scores`` ``[b, k]``; the history's items and items outside the target domain are never
   returned. ``new_item_slots`` of the ``k`` places (the export's setting) are kept for
   catalogue items without training events, ranked for them with the last item's title
-  similarity (:mod:`~recsys_tf.evaluation.new_item_slots`).
+  similarity and given them only from the export's least similarity on
+  (:mod:`~recsys_tf.evaluation.new_item_slots`).
 - ``recommend_with_new_items``: ``recommend`` with ``new_item_slots`` ``[b]`` (int32) per
   request instead of the export's setting.
 - ``user_embedding``: a history -> ``user_embedding`` ``[b, D]`` (its dot product with
@@ -53,6 +54,7 @@ import tensorflow as tf
 
 from recsys_tf.data.vocabularies import Vocabularies
 from recsys_tf.evaluation.new_item_slots import (
+    DEFAULT_MIN_SIMILARITY,
     DEFAULT_TITLE_WEIGHT,
     merge_new_item_slots,
     new_item_scores,
@@ -82,6 +84,8 @@ class ServingModule(tf.Module):
             (``recommend`` and ``update_interest``); 0 = none.
         new_item_title_weight: weight of the last item's title cosine when ranking new items
             for those places (:func:`~recsys_tf.evaluation.new_item_slots.new_item_scores`).
+        new_item_min_similarity: the least title cosine with the last item that earns a new
+            item a place (-1 = any; the last item's title twins never get one).
         xla_update: compile the numeric core of ``update_interest`` (LSTM steps, interest
             update, catalogue scores, top-k) with XLA: that core takes about half the time on
             CPU, the whole signature ~30% less. TF Serving runs XLA on CPU only with
@@ -92,8 +96,9 @@ class ServingModule(tf.Module):
     def __init__(self, towers: Towers, vocabularies: Vocabularies, *, max_length: int,
                  max_cross_length: int, top_k: int = 10, token_encoder=None,
                  explain_items: int = 5, new_item_slots: int = 0,
-                 new_item_title_weight: float = DEFAULT_TITLE_WEIGHT, xla_update: bool = False,
-                 catalogue: bool = True):
+                 new_item_title_weight: float = DEFAULT_TITLE_WEIGHT,
+                 new_item_min_similarity: float = DEFAULT_MIN_SIMILARITY,
+                 xla_update: bool = False, catalogue: bool = True):
         super().__init__(name="recsys_tf_serving")
         config = towers.config
         # Keras objects are called, not tracked; the tf.Variables they read are tracked (see
@@ -129,9 +134,10 @@ class ServingModule(tf.Module):
         self.state = TowerStates(towers, item_text)
         if self.catalogue:
             self._init_catalogue(towers, candidate_mask, top_k, new_item_slots,
-                                 new_item_title_weight)
+                                 new_item_title_weight, new_item_min_similarity)
         else:
             self.top_k, self.new_item_slots, self.new_item_title_weight = 0, 0, 0.0
+            self.new_item_min_similarity = -1.0
             self._candidate_vectors = np.asarray(towers.item_vectors)[self.candidate_items]
         if config.has_categories:
             names = ["", ""] + list(vocabularies.category.tokens)
@@ -140,7 +146,7 @@ class ServingModule(tf.Module):
         self.topic_names = tf.constant(names[:config.topic_count])
 
     def _init_catalogue(self, towers, candidate_mask, top_k, new_item_slots,
-                        new_item_title_weight):
+                        new_item_title_weight, new_item_min_similarity):
         """The per-item tables of the ranking signatures (the full mode)."""
         config = towers.config
         self.top_k = int(min(top_k, candidate_mask.sum()))
@@ -154,7 +160,12 @@ class ServingModule(tf.Module):
             new_items = candidate_mask & (
                 towers.candidate_model.item_tower.known.numpy() == 0)
         self.new_items = tf.Variable(new_items, trainable=False, name="new_items")
+        if not -1 <= new_item_min_similarity <= 1:
+            raise ValueError("`new_item_min_similarity` must be a cosine in [-1, 1]. "
+                             f"Received: {new_item_min_similarity}")
         self.new_item_title_weight = float(new_item_title_weight) if config.text_dim else 0.0
+        self.new_item_min_similarity = (float(new_item_min_similarity) if config.text_dim
+                                        else -1.0)
         self.item_vectors = tf.Variable(towers.item_vectors, trainable=False,
                                         name="item_vectors")
 
@@ -188,9 +199,9 @@ class ServingModule(tf.Module):
                 return values, indices
             new_item_slots = self.new_item_slots
         ranked = scores
-        if self.new_item_title_weight and last_items is not None:
+        if self.item_text is not None and last_items is not None:
             ranked = new_item_scores(scores, self.item_text, last_items,
-                                     self.new_item_title_weight)
+                                     self.new_item_title_weight, self.new_item_min_similarity)
         new_values, new_indices = top_k_excluding(
             tf.where(self.new_items, ranked, NEGATIVE_INFINITY), excluded_items, self.top_k)
         return merge_new_item_slots(values, indices, tf.gather(self.new_items, indices),

@@ -33,6 +33,8 @@ def test_held_out_items_leave_training_entirely(prepared):
 def test_the_benchmark_runs_end_to_end_and_writes_its_curve(tmp_path):
     from benchmarks.results_files import write_results
     from benchmarks.suites.cold_start import (
+        ANY,
+        MIN_SIMILARITIES,
         SLOTS,
         TITLE_WEIGHTS,
         cold_start_plots,
@@ -47,13 +49,21 @@ def test_the_benchmark_runs_end_to_end_and_writes_its_curve(tmp_path):
     result = run_cold_start_benchmark(work_dir=tmp_path / "work", config=config,
                                       log=lambda line: None)
     assert set(result["curve"]["test"]) == set(TITLE_WEIGHTS) == set(result["without_mapper"])
-    assert set(result["curve"]["test"][0.0]) == set(SLOTS)
+    assert set(result["curve"]["test"][0.0]) == set(MIN_SIMILARITIES)
+    assert set(result["curve"]["test"][0.0][ANY]) == set(SLOTS)
     assert result["chosen_slots"] in SLOTS and result["chosen_title_weight"] in TITLE_WEIGHTS
-    curve = result["curve"]["test"][result["chosen_title_weight"]]
-    # More places for new items: never fewer cold hits, never more warm hits.
-    cold = [curve[s]["cold"]["hr@10"]["mean"] for s in SLOTS]
-    warm = [curve[s]["warm"]["hr@10"]["mean"] for s in SLOTS]
-    assert cold == sorted(cold) and warm == sorted(warm, reverse=True)
+    assert result["chosen_min_similarity"] in MIN_SIMILARITIES
+    curves = result["curve"]["test"][result["chosen_title_weight"]]
+    for least, curve in curves.items():
+        # More places for new items: never fewer cold hits, never more warm hits.
+        cold = [curve[s]["cold"]["hr@10"]["mean"] for s in SLOTS]
+        warm = [curve[s]["warm"]["hr@10"]["mean"] for s in SLOTS]
+        assert cold == sorted(cold) and warm == sorted(warm, reverse=True), least
+    # A least similarity only withholds places: never more warm hits lost than with any title.
+    for least in MIN_SIMILARITIES:
+        for slots in SLOTS:
+            assert (curves[least][slots]["warm"]["hr@10"]["mean"]
+                    >= curves[ANY][slots]["warm"]["hr@10"]["mean"] - 1e-9), (least, slots)
     assert result["runs"][0]["text_to_id"]["mapped_items"] >= result["held_out_items"]
     written = write_results("cold-start", result, table=cold_start_table(result),
                             results_dir=tmp_path / "results", command="test",
@@ -68,11 +78,22 @@ def test_the_benchmark_runs_end_to_end_and_writes_its_curve(tmp_path):
     assert "places kept for them" in ours
 
 
-def test_the_shipped_places_are_the_most_within_the_budget():
-    from benchmarks.suites.cold_start import choose_slots
+def test_the_shipped_setting_finds_the_most_new_targets_within_the_budget():
+    from benchmarks.suites.cold_start import ANY, choose_exposure
 
-    def row(warm):
-        return {"warm": {"ndcg@10": {"mean": warm}}}
+    def row(warm, cold):
+        return {"warm": {"ndcg@10": {"mean": warm}}, "cold": {"hr@10": {"mean": cold}}}
 
-    assert choose_slots({0: row(0.050), 1: row(0.0490), 2: row(0.0486), 3: row(0.047)}) == 2
-    assert choose_slots({0: row(0.050), 1: row(0.040)}) == 0
+    def curve(*points):
+        return {slots: row(*point) for slots, point in enumerate(points)}
+
+    any_title = curve((0.050, 0.0), (0.0490, 0.04), (0.0486, 0.06), (0.047, 0.08))
+    # Without a least similarity: the most places within 3% (2; 3 costs 6%).
+    assert choose_exposure({ANY: any_title}) == (2, ANY)
+    # A least similarity that reaches more new targets within the budget wins, ...
+    gated = curve((0.050, 0.0), (0.0495, 0.03), (0.0490, 0.05), (0.0487, 0.065))
+    assert choose_exposure({ANY: any_title, 0.7: gated}) == (3, 0.7)
+    # ... and on a tie the fewer places.
+    tied = curve((0.050, 0.0), (0.0495, 0.06), (0.0490, 0.06), (0.0470, 0.09))
+    assert choose_exposure({ANY: any_title, 0.7: tied}) == (1, 0.7)
+    assert choose_exposure({ANY: curve((0.050, 0.0), (0.040, 0.05))}) == (0, ANY)

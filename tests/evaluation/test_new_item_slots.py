@@ -17,13 +17,14 @@ K = 10
 def reference_list(scores: np.ndarray, new: np.ndarray, slots: int, k: int = K,
                    new_scores: np.ndarray | None = None) -> list[int]:
     """The rule in the module docstring, one row, item by item (new items ranked for the
-    places by ``new_scores``, default ``scores``)."""
+    places by ``new_scores``, default ``scores``; one scored -inf there takes no place)."""
     order = [int(i) for i in np.argsort(-scores, kind="stable") if np.isfinite(scores[i])]
     top = order[:k]
     missing = slots - sum(new[i] for i in top)
     new_scores = scores if new_scores is None else new_scores
     new_order = [int(i) for i in np.argsort(-new_scores, kind="stable")
-                 if new[i] and np.isfinite(scores[i]) and i not in top]
+                 if new[i] and np.isfinite(scores[i]) and np.isfinite(new_scores[i])
+                 and i not in top]
     extra = new_order[:max(missing, 0)]
     for _ in extra:  # the lowest-scored warm item leaves
         warm = [i for i in top if not new[i]]
@@ -92,22 +93,23 @@ def test_offline_ranks_match_full_ranking_without_slots_and_count_the_cold_gain(
 
     ranks = new_item_slot_ranks(score_fn, examples, candidate_mask=candidates, new_items=new,
                                 slots=(0, 2), batch_size=64)
-    plain, reserved = ranks[0, 0.0], ranks[2, 0.0]
+    plain, reserved = ranks[0, 0.0, -1.0], ranks[2, 0.0, -1.0]
     full = compute_ranks(score_fn, examples, candidate_mask=candidates)
     np.testing.assert_array_equal(plain, np.minimum(full, K))
     # A new target with its user's last item's title is found once titles count (new items
     # scored below every warm one: no list holds one on its own).
     low = np.where(new, scores - 10.0, scores)
     text = np.eye(num_items, dtype="float32")
-    text[100:] = text[2:22]  # new item 100 + i has warm item 2 + i's title
+    # New item 100 + i has a title close to warm item 2 + i's (cosine 0.8), not the same one.
+    text[100:] = 0.8 * text[2:22] + 0.6 * text[22:42]
     cold_twins = examples["target"] >= 100
     examples["item_ids"][cold_twins, -1] = examples["target"][cold_twins] - 98
     by_title = new_item_slot_ranks(lambda batch: low[batch["row"]], examples,
                                    candidate_mask=candidates,
                                    new_items=new, slots=(1,), item_text=text,
                                    title_weights=(0.0, 100.0), batch_size=64)
-    assert (by_title[1, 100.0][cold_twins] < K).mean() > 0.9
-    assert (by_title[1, 0.0][cold_twins] < K).mean() < 0.5
+    assert (by_title[1, 100.0, -1.0][cold_twins] < K).mean() > 0.9
+    assert (by_title[1, 0.0, -1.0][cold_twins] < K).mean() < 0.5
     cold = new[examples["target"]]
     assert (reserved[cold] < K).sum() > (plain[cold] < K).sum()
     assert (reserved[~cold] < K).sum() <= (plain[~cold] < K).sum()
@@ -133,4 +135,45 @@ def test_new_item_scores_add_the_last_items_title_cosine():
     scores = rng.normal(size=(4, 30)).astype("float32")
     last = np.array([3, 7, 7, 29])
     out = new_item_scores(scores, text, last, 2.5).numpy()
-    np.testing.assert_allclose(out, scores + 2.5 * text[last] @ text.T, rtol=1e-5, atol=1e-6)
+    similarity = text[last] @ text.T
+    own = similarity > 0.999  # each row's last item itself, the only same title here
+    assert own.sum() == len(last) and np.isneginf(out[own]).all()
+    np.testing.assert_allclose(out[~own], (scores + 2.5 * similarity)[~own], rtol=1e-5,
+                               atol=1e-6)
+
+
+def test_title_twins_of_the_last_item_and_items_under_the_least_similarity_get_no_place():
+    text = np.array([[1, 0, 0], [1, 0, 0], [0.8, 0.6, 0], [0, 1, 0], [0.6, 0, 0.8]], "float32")
+    scores = np.zeros((1, 5), "float32")
+    out = new_item_scores(scores, text, np.array([0]), 1.0).numpy()[0]
+    # item 1 is item 0's title again (the same product listed twice): never a place.
+    assert np.isneginf(out[[0, 1]]).all()
+    np.testing.assert_allclose(out[2:], [0.8, 0.0, 0.6], atol=1e-6)
+    gated = new_item_scores(scores, text, np.array([0]), 1.0, min_similarity=0.7).numpy()[0]
+    assert np.isneginf(gated[[0, 1, 3, 4]]).all() and gated[2] == pytest.approx(0.8)
+
+
+def test_a_least_similarity_leaves_the_lists_without_a_close_new_item_as_they_were():
+    rng = np.random.default_rng(3)
+    num_items, count = 60, 200
+    scores = rng.normal(size=(count, num_items)).astype("float32")
+    new = np.arange(num_items) >= 50
+    scores[:, new] -= 10.0
+    text = rng.normal(size=(num_items, 6)).astype("float32")
+    text /= np.linalg.norm(text, axis=1, keepdims=True)
+    examples = {"target": rng.integers(1, num_items, size=count), "row": np.arange(count),
+                "item_ids": rng.integers(1, 50, size=(count, 3)),
+                "history_length": np.full(count, 3)}
+    ranks = new_item_slot_ranks(lambda batch: scores[batch["row"]], examples,
+                                candidate_mask=np.arange(num_items) >= 1, new_items=new,
+                                slots=(0, 2), item_text=text, min_similarities=(-1.0, 0.5),
+                                batch_size=64)
+    close = (text[examples["item_ids"][:, -1]] @ text[new].T >= 0.5).sum(axis=1)
+    assert 0 < (close == 0).sum() < count
+    plain = ranks[0, 0.0, -1.0]
+    # Without a new item within 0.5 of the last item's title, the warm list is served as is.
+    np.testing.assert_array_equal(ranks[2, 0.0, 0.5][close == 0], plain[close == 0])
+    # With one, it takes a place (the lowest warm item leaves): the list differs from the
+    # plain one exactly where a warm target sat in a place it lost or a new one got in.
+    changed = ranks[2, 0.0, 0.5] != plain
+    assert changed[close > 0].any() and not changed[close == 0].any()

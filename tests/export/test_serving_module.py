@@ -305,6 +305,22 @@ def test_recommend_keeps_places_for_items_without_training_events(tiny_run):
     with pytest.raises(tf.errors.InvalidArgumentError, match="one value per history"):
         call(signatures["recommend_with_new_items"],
              {**request, "new_item_slots": np.ones(3, np.int32)})
+    # With a least title similarity, only the new items that close to the last item get a
+    # place: some lists keep fewer new items than the places, none holds one it should not.
+    gated = ServingModule(run.model.towers(), run.vocabularies,
+                          max_length=prepared.sequence.max_length,
+                          max_cross_length=prepared.sequence.max_cross_length, top_k=TOP_K,
+                          new_item_slots=2, new_item_title_weight=3.0,
+                          new_item_min_similarity=0.3)
+    ranked_gated = new_item_scores(expected, prepared.item_text, last, 3.0, 0.3).numpy()
+    assert np.isneginf(ranked_gated[:, new]).any() and np.isfinite(ranked_gated[:, new]).any()
+    listed = served_ids(call(gated.signatures()["recommend"], request))
+    for row in range(count):
+        assert listed[row].tolist() == reference_list(expected[row], new, 2, TOP_K,
+                                                      ranked_gated[row]), row
+    with pytest.raises(ValueError, match="new_item_min_similarity"):
+        ServingModule(run.model.towers(), run.vocabularies, max_length=5, max_cross_length=5,
+                      top_k=TOP_K, new_item_min_similarity=1.5)
     with pytest.raises(ValueError, match="new_item_slots"):
         ServingModule(run.model.towers(), run.vocabularies, max_length=5, max_cross_length=5,
                       top_k=TOP_K, new_item_slots=TOP_K + 1)
