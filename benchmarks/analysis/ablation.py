@@ -107,16 +107,15 @@ def slug(name: str) -> str:
 def short_history_ndcg(run_dir: Path, prepared) -> dict[str, float]:
     """Validation and test NDCG@10 (full ranking, history masked) of the finished run in
     ``run_dir`` over the users with at most ``SHORT_HISTORY`` earlier target-domain events."""
-    import keras
     import numpy as np
 
-    import recsys_tf.models  # noqa: F401  (registers the model classes for loading)
     from recsys_tf.evaluation.full_ranking import compute_ranks
     from recsys_tf.evaluation.history_groups import history_groups
     from recsys_tf.evaluation.model_scores import model_scorer
     from recsys_tf.evaluation.ranking_metrics import user_ndcg
+    from recsys_tf.experiment.run_directory import FinishedRun
 
-    score = model_scorer(keras.models.load_model(run_dir / "model.keras"))
+    score = model_scorer(FinishedRun.load(run_dir).model)
     figures = {}
     for split, examples, history in (("valid", prepared.valid, prepared.valid_history),
                                      ("test", prepared.test, prepared.test_history)):

@@ -28,10 +28,8 @@ def benchmark_experiment(config: str | Path | None, default: str | Path,
 def trained_model(experiment, run_dir: str | Path, prepared) -> tuple[dict, object]:
     """Trains ``experiment`` on ``prepared`` into ``run_dir`` (quietly) and loads the best
     model; returns ``(run summary, keras model)``."""
-    import keras
-
-    import recsys_tf.models  # noqa: F401  (registers the model classes for loading)
+    from recsys_tf.experiment.run_directory import FinishedRun
     from recsys_tf.training.trainer import train
 
     run = train(experiment, run_dir, prepared=prepared, verbose=0)
-    return run, keras.models.load_model(Path(run_dir) / "model.keras")
+    return run, FinishedRun.load(run_dir).model
