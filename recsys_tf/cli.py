@@ -119,7 +119,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="items returned by recommend / update_interest")
     export.add_argument("--new-item-slots", type=int, default=None,
                         help="places of the top-k kept for catalogue items without training "
-                             "events (default 1; 0 = none; docs/serving.md)")
+                             "events (default: the cold-start benchmark's choice, recorded in "
+                             "the manifest; 0 = none; docs/serving.md)")
     export.add_argument("--new-item-min-similarity", type=float, default=None,
                         help="the least title cosine with the user's last item that earns a "
                              "new item one of those places (default: the cold-start "

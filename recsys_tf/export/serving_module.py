@@ -54,7 +54,6 @@ import tensorflow as tf
 
 from recsys_tf.data.vocabularies import Vocabularies
 from recsys_tf.evaluation.new_item_slots import (
-    DEFAULT_MIN_SIMILARITY,
     DEFAULT_TITLE_WEIGHT,
     merge_new_item_slots,
     new_item_scores,
@@ -85,7 +84,8 @@ class ServingModule(tf.Module):
         new_item_title_weight: weight of the last item's title cosine when ranking new items
             for those places (:func:`~recsys_tf.evaluation.new_item_slots.new_item_scores`).
         new_item_min_similarity: the least title cosine with the last item that earns a new
-            item a place (-1 = any; the last item's title twins never get one).
+            item a place (-1 = any; the last item's title twins never get one; the export
+            passes the cold-start benchmark's choice).
         xla_update: compile the numeric core of ``update_interest`` (LSTM steps, interest
             update, catalogue scores, top-k) with XLA: that core takes about half the time on
             CPU, the whole signature ~30% less. TF Serving runs XLA on CPU only with
@@ -97,7 +97,7 @@ class ServingModule(tf.Module):
                  max_cross_length: int, top_k: int = 10, token_encoder=None,
                  explain_items: int = 5, new_item_slots: int = 0,
                  new_item_title_weight: float = DEFAULT_TITLE_WEIGHT,
-                 new_item_min_similarity: float = DEFAULT_MIN_SIMILARITY,
+                 new_item_min_similarity: float = -1.0,
                  xla_update: bool = False, catalogue: bool = True):
         super().__init__(name="recsys_tf_serving")
         config = towers.config

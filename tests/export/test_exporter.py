@@ -13,7 +13,11 @@ import pytest
 import tensorflow as tf
 from tensorflow_serving.apis import prediction_log_pb2
 
-from recsys_tf.evaluation.new_item_slots import DEFAULT_MIN_SIMILARITY
+from recsys_tf.evaluation.new_item_slots import (
+    DEFAULT_MIN_SIMILARITY,
+    DEFAULT_SLOTS,
+    DEFAULT_TITLE_WEIGHT,
+)
 from recsys_tf.export import ExportError, check_export, export_run, load_export, versions
 from recsys_tf.export.exporter import publish_version
 
@@ -27,8 +31,9 @@ def test_export_writes_an_integer_version_with_warmup_and_manifest(tiny_export):
     assert not [p for p in tiny_export.parent.iterdir() if not p.name.isdigit()]
     manifest = check_export(tiny_export)
     assert set(manifest["signatures"]) == SIGNATURES | {"serving_default"}
-    assert manifest["new_item_slots"] == 1 and manifest["new_item_title_weight"] > 0
-    assert manifest["new_item_min_similarity"] == DEFAULT_MIN_SIMILARITY
+    assert manifest["new_item_slots"] == DEFAULT_SLOTS
+    assert manifest["new_item_title_weight"] == DEFAULT_TITLE_WEIGHT
+    assert manifest["new_item_min_similarity"] == pytest.approx(DEFAULT_MIN_SIMILARITY)
     assert manifest["top_k"] == 5 and manifest["state_size"] == sum(
         part["size"] for part in manifest["state_layout"])
     records = tf.data.TFRecordDataset(
