@@ -61,15 +61,20 @@ DEFAULT_TITLE_WEIGHT = 32.0
 DUPLICATE_TITLE_COSINE = 0.999
 
 
-def new_item_scores(scores, item_text, last_items, title_weight, min_similarity=-1.0):
-    """``scores`` ``[b, n]`` plus ``title_weight`` times the cosine of every item's text
-    (``item_text`` ``[n, d]``, unit rows) with the text of each row's last item
-    (``last_items`` ``[b]``): how :func:`merge_new_item_slots`' new items are ranked. Items
-    that may not take a place score ``-inf``: the last item's title twins (cosine ≥
+def last_item_similarity(item_text, last_items) -> tf.Tensor:
+    """``[b, n]`` float32: the cosine of every item's text (``item_text`` ``[n, d]``, unit rows)
+    with the text of each row's last item (``last_items`` ``[b]``)."""
+    item_text = tf.cast(item_text, tf.float32)
+    return tf.matmul(tf.gather(item_text, last_items), item_text, transpose_b=True)
+
+
+def new_item_scores(scores, similarity, title_weight, min_similarity=-1.0):
+    """``scores`` ``[b, n]`` plus ``title_weight`` times ``similarity`` ``[b, n]``
+    (:func:`last_item_similarity`): how :func:`merge_new_item_slots`' new items are ranked.
+    Items that may not take a place score ``-inf``: the last item's title twins (cosine ≥
     :data:`DUPLICATE_TITLE_COSINE`) and those under ``min_similarity``."""
     scores = tf.convert_to_tensor(scores)
-    item_text = tf.cast(item_text, scores.dtype)
-    similarity = tf.matmul(tf.gather(item_text, last_items), item_text, transpose_b=True)
+    similarity = tf.cast(similarity, scores.dtype)
     eligible = ((similarity < DUPLICATE_TITLE_COSINE)
                 & (similarity >= tf.cast(min_similarity, scores.dtype)))
     return tf.where(eligible, scores + tf.cast(title_weight, scores.dtype) * similarity,
@@ -150,9 +155,10 @@ def new_item_slot_ranks(score_fn, examples: dict[str, np.ndarray], *, candidate_
         top_is_new = tf.gather(new_items, top.indices)
         last_items = np.take_along_axis(
             batch["item_ids"], np.maximum(batch["history_length"] - 1, 0)[:, None], 1)[:, 0]
+        similarity = None if item_text is None else last_item_similarity(item_text, last_items)
         for weight, least in settings:
-            ranked = (scores if item_text is None else
-                      new_item_scores(scores, item_text, last_items, weight, least).numpy())
+            ranked = (scores if similarity is None else
+                      new_item_scores(scores, similarity, weight, least).numpy())
             new = tf.math.top_k(np.where(new_items & ~excluded, ranked, -np.inf), k=k)
             for budget in slots:
                 _, lists = merge_new_item_slots(top.values, top.indices, top_is_new,

@@ -55,6 +55,7 @@ import tensorflow as tf
 from recsys_tf.data.vocabularies import Vocabularies
 from recsys_tf.evaluation.new_item_slots import (
     DEFAULT_TITLE_WEIGHT,
+    last_item_similarity,
     merge_new_item_slots,
     new_item_scores,
 )
@@ -200,7 +201,7 @@ class ServingModule(tf.Module):
             new_item_slots = self.new_item_slots
         ranked = scores
         if self.item_text is not None and last_items is not None:
-            ranked = new_item_scores(scores, self.item_text, last_items,
+            ranked = new_item_scores(scores, last_item_similarity(self.item_text, last_items),
                                      self.new_item_title_weight, self.new_item_min_similarity)
         new_values, new_indices = top_k_excluding(
             tf.where(self.new_items, ranked, NEGATIVE_INFINITY), excluded_items, self.top_k)

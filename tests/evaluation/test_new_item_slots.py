@@ -6,6 +6,7 @@ import tensorflow as tf
 
 from recsys_tf.evaluation.full_ranking import compute_ranks
 from recsys_tf.evaluation.new_item_slots import (
+    last_item_similarity,
     merge_new_item_slots,
     new_item_scores,
     new_item_slot_ranks,
@@ -134,7 +135,7 @@ def test_new_item_scores_add_the_last_items_title_cosine():
     text /= np.linalg.norm(text, axis=1, keepdims=True)
     scores = rng.normal(size=(4, 30)).astype("float32")
     last = np.array([3, 7, 7, 29])
-    out = new_item_scores(scores, text, last, 2.5).numpy()
+    out = new_item_scores(scores, last_item_similarity(text, last), 2.5).numpy()
     similarity = text[last] @ text.T
     own = similarity > 0.999  # each row's last item itself, the only same title here
     assert own.sum() == len(last) and np.isneginf(out[own]).all()
@@ -145,11 +146,12 @@ def test_new_item_scores_add_the_last_items_title_cosine():
 def test_title_twins_of_the_last_item_and_items_under_the_least_similarity_get_no_place():
     text = np.array([[1, 0, 0], [1, 0, 0], [0.8, 0.6, 0], [0, 1, 0], [0.6, 0, 0.8]], "float32")
     scores = np.zeros((1, 5), "float32")
-    out = new_item_scores(scores, text, np.array([0]), 1.0).numpy()[0]
+    out = new_item_scores(scores, last_item_similarity(text, np.array([0])), 1.0).numpy()[0]
     # item 1 is item 0's title again (the same product listed twice): never a place.
     assert np.isneginf(out[[0, 1]]).all()
     np.testing.assert_allclose(out[2:], [0.8, 0.0, 0.6], atol=1e-6)
-    gated = new_item_scores(scores, text, np.array([0]), 1.0, min_similarity=0.7).numpy()[0]
+    gated = new_item_scores(scores, last_item_similarity(text, np.array([0])), 1.0,
+                            min_similarity=0.7).numpy()[0]
     assert np.isneginf(gated[[0, 1, 3, 4]]).all() and gated[2] == pytest.approx(0.8)
 
 

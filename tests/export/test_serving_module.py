@@ -5,7 +5,7 @@ import pytest
 import tensorflow as tf
 
 from recsys_tf.evaluation.model_scores import model_scorer
-from recsys_tf.evaluation.new_item_slots import new_item_scores
+from recsys_tf.evaluation.new_item_slots import last_item_similarity, new_item_scores
 from recsys_tf.experiment.prepared_data import prepare_data, sentence_encoder
 from recsys_tf.experiment.run_directory import FinishedRun
 from recsys_tf.export.serving_module import ServingModule
@@ -284,7 +284,8 @@ def test_recommend_keeps_places_for_items_without_training_events(tiny_run):
     expected = reference_scores(run, prepared, slice(0, count))
     test = prepared.test
     last = test["item_ids"][np.arange(count), np.maximum(test["history_length"][:count] - 1, 0)]
-    ranked_new = new_item_scores(expected, prepared.item_text, last, 3.0).numpy()
+    similarity = last_item_similarity(prepared.item_text, last)
+    ranked_new = new_item_scores(expected, similarity, 3.0).numpy()
 
     def served_ids(out):
         return run.vocabularies.item_id.lookup(out["item_ids"].astype(str).ravel()).reshape(
@@ -312,7 +313,7 @@ def test_recommend_keeps_places_for_items_without_training_events(tiny_run):
                           max_cross_length=prepared.sequence.max_cross_length, top_k=TOP_K,
                           new_item_slots=2, new_item_title_weight=3.0,
                           new_item_min_similarity=0.3)
-    ranked_gated = new_item_scores(expected, prepared.item_text, last, 3.0, 0.3).numpy()
+    ranked_gated = new_item_scores(expected, similarity, 3.0, 0.3).numpy()
     assert np.isneginf(ranked_gated[:, new]).any() and np.isfinite(ranked_gated[:, new]).any()
     listed = served_ids(call(gated.signatures()["recommend"], request))
     for row in range(count):
