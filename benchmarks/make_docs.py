@@ -77,15 +77,21 @@ def _cross_domain(result: dict) -> tuple[str, str]:
 
 def _cold_start(result: dict) -> tuple[str, str]:
     rows = result["rows"]
+
+    def at(curves: dict, key) -> dict:  # float keys in memory, strings from JSON
+        return next(c for k, c in curves.items() if float(k) == float(key))
+
     weight = float(result["chosen_title_weight"])
-    least = float(result["chosen_min_similarity"])
-    curves = next(c for key, c in result["curve"]["test"].items() if float(key) == weight)
-    curve = next(c for key, c in curves.items() if float(key) == least)
-    shipped, none = curve[str(result["chosen_slots"])], curve["0"]
+    least, offset = float(result["chosen_min_similarity"]), float(result["chosen_offset"])
+    curves = at(result["curve"]["test"], weight)
+    shipped = at(at(at(curves, least), offset), result["chosen_slots"])
+    none = at(at(at(curves, -1.0), float("inf")), 0)
     cost = 1 - shipped["warm"]["ndcg@10"]["mean"] / none["warm"]["ndcg@10"]["mean"]
     text = rows["text similarity (last 3 items)"]["cold"]["hr@10"]
     gate = "" if least <= -1 else f" from a title cosine of {least:g} with the last item"
-    return (f"HR@10 on never-seen items {_over_seeds(shipped['cold']['hr@10'])} with "
+    if offset != float("inf"):
+        gate += (f" where their score {offset:+g} reaches the warm item they push out")
+    return (f"HR@10 on never-seen items {_over_seeds(shipped['cold']['hr@10'])} with up to "
             f"{result['chosen_slots']} of 10 places kept for them{gate}, ranked with title "
             f"weight {weight:g} ({cost:.1%} warm NDCG@10 "
             f"cost; {_over_seeds(none['cold']['hr@10'])} without; "

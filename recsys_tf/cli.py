@@ -125,6 +125,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="the least title cosine with the user's last item that earns a "
                              "new item one of those places (default: the cold-start "
                              "benchmark's choice; -1 = any)")
+    export.add_argument("--new-item-offset", type=float, default=None,
+                        help="a new item takes one of those places only if its score plus "
+                             "this offset reaches the warm item it pushes out (default: the "
+                             "cold-start benchmark's choice; inf = always)")
     export.add_argument("--xla-update", action="store_true",
                         help="XLA-compile update_interest's numeric core (about half its CPU "
                              "cost; TF Serving on CPU then needs "
@@ -202,6 +206,8 @@ def _export(args: argparse.Namespace) -> int:
             raise ValueError("--new-item-min-similarity must be a cosine in [-1, 1]. "
                              f"Received: {args.new_item_min_similarity}")
         slots["new_item_min_similarity"] = args.new_item_min_similarity
+    if args.new_item_offset is not None:
+        slots["new_item_offset"] = args.new_item_offset
     export_run(args.model, args.base_path, version=args.version, top_k=args.top_k,
                xla_update=args.xla_update, mode=args.mode, **slots)
     return 0

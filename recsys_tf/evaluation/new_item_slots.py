@@ -17,11 +17,17 @@ Two rules keep the places for new items that can be the next one:
   puts it first for 0.2% of them, the rule for none);
 - with ``min_similarity``, a new item gets a place only if its title cosine with the last item
   reaches it: the places go to the users whose last item has a close new relative, and the
-  others keep their warm list (a budget spent where text is confident).
+  others keep their warm list (a budget spent where text is confident);
+- with ``offset`` (:func:`earned_slots`), a new item gets a place only if its score plus
+  ``offset`` reaches the score of the warm item it would push out (the first new item against
+  the last warm item, the second against the one before): the offset puts the new-item score
+  on the warm items' scale, so a list whose tail the model is sure of stays whole and a weak
+  tail gives way (on Beauty this finds more new targets for the same warm cost than places
+  for everyone or a least similarity; ``recsys-tf bench cold-start``).
 
-A list that already holds ``slots`` new items is unchanged, so a list holds *at least*
-``min(slots, eligible new items left)`` new items — exactly that many when no new item scored
-into it by itself.
+A list that already holds ``slots`` new items is unchanged, so without an offset a list holds
+*at least* ``min(slots, eligible new items left)`` new items — exactly that many when no new
+item scored into it by itself.
 
 :func:`merge_new_item_slots` is the one implementation: the serving signatures call it on the
 catalogue's top-k, and :func:`new_item_slot_ranks` measures it offline (the warm cost and the
@@ -35,6 +41,8 @@ Example:
 >>> values, items = merge_new_item_slots(*top, np.zeros((1, 3), bool), *new, slots=2)
 >>> items.numpy().tolist()
 [[10, 20, 21]]
+>>> earned_slots(*top, np.zeros((1, 3), bool), *new, slots=2, offset=1.5).numpy().tolist()
+[1]
 """
 
 from __future__ import annotations
@@ -57,6 +65,10 @@ DEFAULT_MIN_SIMILARITY = 0.7
 # The weight of the last item's title similarity when ranking new items for those places,
 # chosen on validation in the same benchmark.
 DEFAULT_TITLE_WEIGHT = 32.0
+# ... and only where a new item's score plus this offset reaches the warm item it pushes out
+# (in the model's score units, log-odds; ALWAYS: wherever there is a new item).
+DEFAULT_OFFSET = float("inf")
+ALWAYS = float("inf")
 # Titles this close are the same text: the same product listed again under another id.
 DUPLICATE_TITLE_COSINE = 0.999
 
@@ -81,6 +93,44 @@ def new_item_scores(scores, similarity, title_weight, min_similarity=-1.0):
                     tf.constant(float("-inf"), scores.dtype))
 
 
+def _list_parts(top_values, top_indices, top_is_new, new_values, new_indices):
+    """``(top_values, new_values, present [b, 1], fresh [b, k], is_warm [b, k])``: the number
+    of new items already in each list, the new items that could join it (not in it, allowed)
+    and its warm items."""
+    top_values = tf.convert_to_tensor(top_values)
+    new_values = tf.cast(new_values, top_values.dtype)
+    negative_infinity = tf.constant(float("-inf"), top_values.dtype)
+    top_is_new = tf.cast(top_is_new, tf.bool) & (top_values > negative_infinity)
+    present = tf.reduce_sum(tf.cast(top_is_new, tf.int32), axis=1, keepdims=True)
+    in_list = tf.reduce_any(tf.cast(new_indices, tf.int64)[:, :, tf.newaxis]
+                            == tf.cast(top_indices, tf.int64)[:, tf.newaxis, :], axis=2)
+    fresh = ~in_list & (new_values > negative_infinity)
+    is_warm = ~top_is_new & (top_values > negative_infinity)
+    return top_values, new_values, present, fresh, is_warm
+
+
+def earned_slots(top_values, top_indices, top_is_new, new_values, new_indices, slots,
+                 offset=ALWAYS) -> tf.Tensor:
+    """``[b]`` int32: the places of :func:`merge_new_item_slots` each list earns under
+    ``offset``: the new items already in it plus, in order, each new item whose value plus
+    ``offset`` reaches the warm item it would push out (the n-th new item against the n-th
+    warm item from the end), at most ``slots`` in all. ``offset`` = :data:`ALWAYS` (inf):
+    ``slots`` for every list. Arguments as :func:`merge_new_item_slots`."""
+    top_values, new_values, present, fresh, is_warm = _list_parts(
+        top_values, top_indices, top_is_new, new_values, new_indices)
+    k = tf.shape(top_values)[1]
+    infinity = tf.constant(float("inf"), top_values.dtype)
+    # The n-th candidate (best first) against the n-th weakest warm item.
+    joining = tf.sort(tf.where(fresh, new_values, -infinity), axis=1, direction="DESCENDING")
+    leaving = tf.sort(tf.where(is_warm, top_values, infinity), axis=1)
+    # A missing candidate (-inf) never joins, even with an infinite offset (NaN compares False).
+    beats = joining + tf.cast(offset, top_values.dtype) >= leaving
+    joined = tf.reduce_sum(tf.math.cumprod(tf.cast(beats, tf.int32), axis=1), axis=1)
+    slots = tf.broadcast_to(tf.clip_by_value(tf.cast(slots, tf.int32), 0, k),
+                            tf.shape(top_values)[:1])
+    return tf.minimum(slots, present[:, 0] + joined)
+
+
 def merge_new_item_slots(top_values, top_indices, top_is_new, new_values, new_indices,
                          slots) -> tuple[tf.Tensor, tf.Tensor]:
     """``(values, indices)`` ``[b, k]``: the top-k list with at least ``slots`` new items.
@@ -92,23 +142,18 @@ def merge_new_item_slots(top_values, top_indices, top_is_new, new_values, new_in
         new_values, new_indices: ``[b, k]`` the best ``k`` allowed *new* items per row, sorted
             by their new-item score (:func:`new_item_scores`; ``-inf`` = fewer new items). An
             added item's value in the result is that score.
-        slots: places reserved for new items, a scalar or ``[b]`` (clipped to ``[0, k]``).
+        slots: places reserved for new items, a scalar or ``[b]`` (clipped to ``[0, k]``;
+            :func:`earned_slots` gives them under an offset).
     """
-    top_values = tf.convert_to_tensor(top_values)
-    new_values = tf.cast(new_values, top_values.dtype)
+    top_values, new_values, present, fresh, is_warm = _list_parts(
+        top_values, top_indices, top_is_new, new_values, new_indices)
     k = tf.shape(top_values)[1]
     negative_infinity = tf.constant(float("-inf"), top_values.dtype)
     slots = tf.clip_by_value(tf.cast(slots, tf.int32), 0, k)
     slots = tf.broadcast_to(slots, tf.shape(top_values)[:1])[:, tf.newaxis]
-    top_is_new = tf.cast(top_is_new, tf.bool) & (top_values > negative_infinity)
-    present = tf.reduce_sum(tf.cast(top_is_new, tf.int32), axis=1, keepdims=True)
     # The candidates for the places: the best new items not already in the list.
-    in_list = tf.reduce_any(tf.cast(new_indices, tf.int64)[:, :, tf.newaxis]
-                            == tf.cast(top_indices, tf.int64)[:, tf.newaxis, :], axis=2)
-    fresh = ~in_list & (new_values > negative_infinity)
     available = tf.reduce_sum(tf.cast(fresh, tf.int32), axis=1, keepdims=True)
     needed = tf.maximum(0, tf.minimum(slots - present, available))
-    is_warm = ~top_is_new & (top_values > negative_infinity)
     warm_from_end = tf.cumsum(tf.cast(is_warm, tf.int32), axis=1, reverse=True)
     dropped = is_warm & (warm_from_end <= needed)
     added = fresh & (tf.cumsum(tf.cast(fresh, tf.int32), axis=1) <= needed)
@@ -131,14 +176,17 @@ def new_item_slot_ranks(score_fn, examples: dict[str, np.ndarray], *, candidate_
                         item_text: np.ndarray | None = None,
                         title_weights: Sequence[float] = (0.0,),
                         min_similarities: Sequence[float] = (-1.0,),
+                        offsets: Sequence[float] = (ALWAYS,),
                         history: HistoryMask | None = None, k: int = 10,
-                        batch_size: int = 1024) -> dict[tuple[int, float, float], np.ndarray]:
-    """``{(s, w, m): ranks}`` for each budget ``s`` in ``slots``, title weight ``w`` in
-    ``title_weights`` and least similarity ``m`` in ``min_similarities`` (both need
-    ``item_text``): 0-based positions of the targets in the served top-``k`` lists with ``s``
-    places for ``new_items`` (``[num_items]`` booleans) ranked by :func:`new_item_scores`, ``k``
-    where the target is not in its list (one scoring pass for all).
-    :func:`~recsys_tf.evaluation.ranking_metrics.ranking_metrics` of them gives HR@c and
+                        batch_size: int = 1024
+                        ) -> dict[tuple[int, float, float, float], np.ndarray]:
+    """``{(s, w, m, d): ranks}`` for each budget ``s`` in ``slots``, title weight ``w`` in
+    ``title_weights``, least similarity ``m`` in ``min_similarities`` (both need
+    ``item_text``) and offset ``d`` in ``offsets``: 0-based positions of the targets in the
+    served top-``k`` lists with up to ``s`` places for ``new_items`` (``[num_items]``
+    booleans) ranked by :func:`new_item_scores` and earned under ``d``
+    (:func:`earned_slots`), ``k`` where the target is not in its list (one scoring pass for
+    all). :func:`~recsys_tf.evaluation.ranking_metrics.ranking_metrics` of them gives HR@c and
     NDCG@c for ``c <= k`` (not MRR). History and non-candidates are excluded as in
     :func:`~recsys_tf.evaluation.full_ranking.compute_ranks`."""
     count = len(examples["target"])
@@ -147,7 +195,8 @@ def new_item_slot_ranks(score_fn, examples: dict[str, np.ndarray], *, candidate_
         raise ValueError("`title_weights` other than 0 and `min_similarities` above -1 need "
                          "`item_text`.")
     settings = [(float(w), float(m)) for w in title_weights for m in min_similarities]
-    ranks = {(int(s), w, m): np.full(count, k, np.int64) for s in slots for w, m in settings}
+    ranks = {(int(s), w, m, float(d)): np.full(count, k, np.int64)
+             for s in slots for w, m in settings for d in offsets}
     for rows, batch, scores, excluded in scored_batches(score_fn, examples, candidate_mask,
                                                         history, batch_size):
         scores = np.where(excluded, -np.inf, scores).astype(np.float32)
@@ -160,10 +209,22 @@ def new_item_slot_ranks(score_fn, examples: dict[str, np.ndarray], *, candidate_
             ranked = (scores if similarity is None else
                       new_item_scores(scores, similarity, weight, least).numpy())
             new = tf.math.top_k(np.where(new_items & ~excluded, ranked, -np.inf), k=k)
-            for budget in slots:
-                _, lists = merge_new_item_slots(top.values, top.indices, top_is_new,
-                                                new.values, new.indices, budget)
-                hit = lists.numpy() == batch["target"][:, None]
-                ranks[int(budget), weight, least][rows] = np.where(hit.any(axis=1),
-                                                                   hit.argmax(axis=1), k)
+            # Lists are merged row by row: each row's list with p places is that of the
+            # merge with p places for every row, so one merge per p serves every offset.
+            position = np.stack([_target_positions(
+                merge_new_item_slots(top.values, top.indices, top_is_new, new.values,
+                                     new.indices, places)[1], batch["target"], k)
+                for places in range(max(slots) + 1)], axis=1)
+            for offset in offsets:
+                for budget in slots:
+                    earned = earned_slots(top.values, top.indices, top_is_new, new.values,
+                                          new.indices, budget, offset).numpy()
+                    ranks[int(budget), weight, least, float(offset)][rows] = np.take_along_axis(
+                        position, earned[:, None], axis=1)[:, 0]
     return ranks
+
+
+def _target_positions(lists: tf.Tensor, targets: np.ndarray, k: int) -> np.ndarray:
+    """``[b]``: each target's 0-based position in its row of ``lists`` ``[b, k]``, else ``k``."""
+    hit = lists.numpy() == targets[:, None]
+    return np.where(hit.any(axis=1), hit.argmax(axis=1), k)

@@ -32,6 +32,7 @@ import tensorflow as tf
 
 from recsys_tf.evaluation.new_item_slots import (
     DEFAULT_MIN_SIMILARITY,
+    DEFAULT_OFFSET,
     DEFAULT_SLOTS,
     DEFAULT_TITLE_WEIGHT,
 )
@@ -132,12 +133,14 @@ def export_run(run_dir: str | Path, base_path: str | Path, *, version: int | Non
                top_k: int = 10, model_name: str = "recsys", xla_update: bool = False,
                new_item_slots: int = DEFAULT_SLOTS,
                new_item_title_weight: float = DEFAULT_TITLE_WEIGHT,
-               new_item_min_similarity: float = DEFAULT_MIN_SIMILARITY, mode: str = "full",
+               new_item_min_similarity: float = DEFAULT_MIN_SIMILARITY,
+               new_item_offset: float = DEFAULT_OFFSET, mode: str = "full",
                log=print) -> Path:
     """Exports the finished run ``run_dir`` as version ``version`` (default: the next one),
     ``recommend`` keeping ``new_item_slots`` of its ``top_k`` places for catalogue items
     without training events, ranked for them with ``new_item_title_weight`` and given them
-    from a title cosine of ``new_item_min_similarity`` with the last item on
+    from a title cosine of ``new_item_min_similarity`` with the last item on, where their score
+    plus ``new_item_offset`` reaches the warm item they push out
     (:mod:`~recsys_tf.evaluation.new_item_slots`); ``mode="index"``: the index mode above
     (``top_k`` and the new-item settings then belong to the index).
 
@@ -174,7 +177,8 @@ def export_run(run_dir: str | Path, base_path: str | Path, *, version: int | Non
                            token_encoder=encoder, new_item_slots=min(new_item_slots, top_k),
                            new_item_title_weight=new_item_title_weight,
                            new_item_min_similarity=new_item_min_similarity,
-                           xla_update=xla_update, catalogue=catalogue)
+                           new_item_offset=new_item_offset, xla_update=xla_update,
+                           catalogue=catalogue)
     temporary = base / f"{TEMPORARY_PREFIX}{version}-{os.getpid()}"
     shutil.rmtree(temporary, ignore_errors=True)
     try:
@@ -253,6 +257,9 @@ def _manifest(module: ServingModule, signatures: dict, run, version: int, top_k:
             "new_item_slots": module.new_item_slots,
             "new_item_title_weight": module.new_item_title_weight,
             "new_item_min_similarity": module.new_item_min_similarity,
+            # null: no offset, the places go to every list (JSON has no infinity)
+            "new_item_offset": (None if np.isinf(module.new_item_offset)
+                                else module.new_item_offset),
             "new_items": int(module.new_items.numpy().sum()) if module.catalogue else 0,
             "max_length": module.max_length, "max_cross_length": module.max_cross_length,
             "state_size": module.state.size, "state_layout": module.state.layout(),

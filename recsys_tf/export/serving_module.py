@@ -6,8 +6,8 @@ Signatures (named inputs, dict outputs; ``k`` = the export's ``top_k``):
   ``scores`` ``[b, k]``; the history's items and items outside the target domain are never
   returned. ``new_item_slots`` of the ``k`` places (the export's setting) are kept for
   catalogue items without training events, ranked for them with the last item's title
-  similarity and given them only from the export's least similarity on
-  (:mod:`~recsys_tf.evaluation.new_item_slots`).
+  similarity and given them only from the export's least similarity on and where they earn
+  them under the export's offset (:mod:`~recsys_tf.evaluation.new_item_slots`).
 - ``recommend_with_new_items``: ``recommend`` with ``new_item_slots`` ``[b]`` (int32) per
   request instead of the export's setting.
 - ``user_embedding``: a history -> ``user_embedding`` ``[b, D]`` (its dot product with
@@ -54,7 +54,9 @@ import tensorflow as tf
 
 from recsys_tf.data.vocabularies import Vocabularies
 from recsys_tf.evaluation.new_item_slots import (
+    ALWAYS,
     DEFAULT_TITLE_WEIGHT,
+    earned_slots,
     last_item_similarity,
     merge_new_item_slots,
     new_item_scores,
@@ -87,6 +89,9 @@ class ServingModule(tf.Module):
         new_item_min_similarity: the least title cosine with the last item that earns a new
             item a place (-1 = any; the last item's title twins never get one; the export
             passes the cold-start benchmark's choice).
+        new_item_offset: a new item takes a place only if its new-item score plus this
+            offset reaches the score of the warm item it pushes out
+            (:func:`~recsys_tf.evaluation.new_item_slots.earned_slots`; inf = always).
         xla_update: compile the numeric core of ``update_interest`` (LSTM steps, interest
             update, catalogue scores, top-k) with XLA: that core takes about half the time on
             CPU, the whole signature ~30% less. TF Serving runs XLA on CPU only with
@@ -98,7 +103,7 @@ class ServingModule(tf.Module):
                  max_cross_length: int, top_k: int = 10, token_encoder=None,
                  explain_items: int = 5, new_item_slots: int = 0,
                  new_item_title_weight: float = DEFAULT_TITLE_WEIGHT,
-                 new_item_min_similarity: float = -1.0,
+                 new_item_min_similarity: float = -1.0, new_item_offset: float = ALWAYS,
                  xla_update: bool = False, catalogue: bool = True):
         super().__init__(name="recsys_tf_serving")
         config = towers.config
@@ -135,10 +140,11 @@ class ServingModule(tf.Module):
         self.state = TowerStates(towers, item_text)
         if self.catalogue:
             self._init_catalogue(towers, candidate_mask, top_k, new_item_slots,
-                                 new_item_title_weight, new_item_min_similarity)
+                                 new_item_title_weight, new_item_min_similarity,
+                                 new_item_offset)
         else:
             self.top_k, self.new_item_slots, self.new_item_title_weight = 0, 0, 0.0
-            self.new_item_min_similarity = -1.0
+            self.new_item_min_similarity, self.new_item_offset = -1.0, ALWAYS
             self._candidate_vectors = np.asarray(towers.item_vectors)[self.candidate_items]
         if config.has_categories:
             names = ["", ""] + list(vocabularies.category.tokens)
@@ -147,7 +153,7 @@ class ServingModule(tf.Module):
         self.topic_names = tf.constant(names[:config.topic_count])
 
     def _init_catalogue(self, towers, candidate_mask, top_k, new_item_slots,
-                        new_item_title_weight, new_item_min_similarity):
+                        new_item_title_weight, new_item_min_similarity, new_item_offset):
         """The per-item tables of the ranking signatures (the full mode)."""
         config = towers.config
         self.top_k = int(min(top_k, candidate_mask.sum()))
@@ -164,6 +170,10 @@ class ServingModule(tf.Module):
         if not -1 <= new_item_min_similarity <= 1:
             raise ValueError("`new_item_min_similarity` must be a cosine in [-1, 1]. "
                              f"Received: {new_item_min_similarity}")
+        if np.isnan(new_item_offset):
+            raise ValueError("`new_item_offset` must be a number (inf: places for every list). "
+                             f"Received: {new_item_offset}")
+        self.new_item_offset = float(new_item_offset)
         self.new_item_title_weight = float(new_item_title_weight) if config.text_dim else 0.0
         self.new_item_min_similarity = (float(new_item_min_similarity) if config.text_dim
                                         else -1.0)
@@ -205,8 +215,9 @@ class ServingModule(tf.Module):
                                      self.new_item_title_weight, self.new_item_min_similarity)
         new_values, new_indices = top_k_excluding(
             tf.where(self.new_items, ranked, NEGATIVE_INFINITY), excluded_items, self.top_k)
-        return merge_new_item_slots(values, indices, tf.gather(self.new_items, indices),
-                                    new_values, new_indices, new_item_slots)
+        parts = (values, indices, tf.gather(self.new_items, indices), new_values, new_indices)
+        return merge_new_item_slots(
+            *parts, earned_slots(*parts, new_item_slots, self.new_item_offset))
 
     def _top_k(self, user_vectors, excluded_items, last_items=None, new_item_slots=None):
         scores, indices = self._top_scores(user_vectors, excluded_items, last_items,

@@ -34,13 +34,14 @@ def test_the_benchmark_runs_end_to_end_and_writes_its_curve(tmp_path):
     from benchmarks.results_files import write_results
     from benchmarks.suites.cold_start import (
         ANY,
-        MIN_SIMILARITIES,
+        GATES,
         SLOTS,
         TITLE_WEIGHTS,
         cold_start_plots,
         cold_start_table,
         run_cold_start_benchmark,
     )
+    from recsys_tf.evaluation.new_item_slots import ALWAYS
     from recsys_tf.experiment.toml_text import toml_text
 
     experiment = tiny_experiment(tmp_path / "cache", epochs=1).to_dict()
@@ -49,21 +50,24 @@ def test_the_benchmark_runs_end_to_end_and_writes_its_curve(tmp_path):
     result = run_cold_start_benchmark(work_dir=tmp_path / "work", config=config,
                                       log=lambda line: None)
     assert set(result["curve"]["test"]) == set(TITLE_WEIGHTS) == set(result["without_mapper"])
-    assert set(result["curve"]["test"][0.0]) == set(MIN_SIMILARITIES)
-    assert set(result["curve"]["test"][0.0][ANY]) == set(SLOTS)
+    measured = {(least, offset) for least, by_offset in result["curve"]["test"][0.0].items()
+                for offset in by_offset}
+    assert measured == set(GATES)
+    assert set(result["curve"]["test"][0.0][ANY][ALWAYS]) == set(SLOTS)
     assert result["chosen_slots"] in SLOTS and result["chosen_title_weight"] in TITLE_WEIGHTS
-    assert result["chosen_min_similarity"] in MIN_SIMILARITIES
+    assert (result["chosen_min_similarity"], result["chosen_offset"]) in GATES
     curves = result["curve"]["test"][result["chosen_title_weight"]]
-    for least, curve in curves.items():
+    for least, offset in GATES:
+        curve = curves[least][offset]
         # More places for new items: never fewer cold hits, never more warm hits.
         cold = [curve[s]["cold"]["hr@10"]["mean"] for s in SLOTS]
         warm = [curve[s]["warm"]["hr@10"]["mean"] for s in SLOTS]
-        assert cold == sorted(cold) and warm == sorted(warm, reverse=True), least
-    # A least similarity only withholds places: never more warm hits lost than with any title.
-    for least in MIN_SIMILARITIES:
+        assert cold == sorted(cold) and warm == sorted(warm, reverse=True), (least, offset)
+        # A gate only withholds places: never more warm hits lost than without one.
         for slots in SLOTS:
-            assert (curves[least][slots]["warm"]["hr@10"]["mean"]
-                    >= curves[ANY][slots]["warm"]["hr@10"]["mean"] - 1e-9), (least, slots)
+            assert (curve[slots]["warm"]["hr@10"]["mean"]
+                    >= curves[ANY][ALWAYS][slots]["warm"]["hr@10"]["mean"] - 1e-9), (
+                least, offset, slots)
     assert result["runs"][0]["text_to_id"]["mapped_items"] >= result["held_out_items"]
     written = write_results("cold-start", result, table=cold_start_table(result),
                             results_dir=tmp_path / "results", command="test",
@@ -80,6 +84,7 @@ def test_the_benchmark_runs_end_to_end_and_writes_its_curve(tmp_path):
 
 def test_the_shipped_setting_finds_the_most_new_targets_within_the_budget():
     from benchmarks.suites.cold_start import ANY, choose_exposure
+    from recsys_tf.evaluation.new_item_slots import ALWAYS
 
     def row(warm, cold):
         return {"warm": {"ndcg@10": {"mean": warm}}, "cold": {"hr@10": {"mean": cold}}}
@@ -88,12 +93,16 @@ def test_the_shipped_setting_finds_the_most_new_targets_within_the_budget():
         return {slots: row(*point) for slots, point in enumerate(points)}
 
     any_title = curve((0.050, 0.0), (0.0490, 0.04), (0.0486, 0.06), (0.047, 0.08))
-    # Without a least similarity: the most places within 3% (2; 3 costs 6%).
-    assert choose_exposure({ANY: any_title}) == (2, ANY)
-    # A least similarity that reaches more new targets within the budget wins, ...
+    # Without a gate: the most places within 3% (2; 3 costs 6%).
+    assert choose_exposure({ANY: {ALWAYS: any_title}}) == (2, ANY, ALWAYS)
+    # A gate that reaches more new targets within the budget wins, ...
     gated = curve((0.050, 0.0), (0.0495, 0.03), (0.0490, 0.05), (0.0487, 0.065))
-    assert choose_exposure({ANY: any_title, 0.7: gated}) == (3, 0.7)
-    # ... and on a tie the fewer places.
+    assert choose_exposure({ANY: {ALWAYS: any_title}, 0.7: {ALWAYS: gated}}) == (3, 0.7, ALWAYS)
+    assert choose_exposure({ANY: {ALWAYS: any_title, -12.0: gated}}) == (3, ANY, -12.0)
+    # ... and on a tie the fewer places, then the gentler gate.
     tied = curve((0.050, 0.0), (0.0495, 0.06), (0.0490, 0.06), (0.0470, 0.09))
-    assert choose_exposure({ANY: any_title, 0.7: tied}) == (1, 0.7)
-    assert choose_exposure({ANY: curve((0.050, 0.0), (0.040, 0.05))}) == (0, ANY)
+    assert choose_exposure({ANY: {ALWAYS: any_title}, 0.7: {ALWAYS: tied}}) == (1, 0.7, ALWAYS)
+    assert choose_exposure({ANY: {ALWAYS: any_title, -12.0: tied, -14.0: tied}}) == (
+        1, ANY, -12.0)
+    assert choose_exposure({ANY: {ALWAYS: curve((0.050, 0.0), (0.040, 0.05))}}) == (
+        0, ANY, ALWAYS)

@@ -6,6 +6,8 @@ import tensorflow as tf
 
 from recsys_tf.evaluation.full_ranking import compute_ranks
 from recsys_tf.evaluation.new_item_slots import (
+    ALWAYS,
+    earned_slots,
     last_item_similarity,
     merge_new_item_slots,
     new_item_scores,
@@ -16,9 +18,10 @@ K = 10
 
 
 def reference_list(scores: np.ndarray, new: np.ndarray, slots: int, k: int = K,
-                   new_scores: np.ndarray | None = None) -> list[int]:
+                   new_scores: np.ndarray | None = None, offset: float = ALWAYS) -> list[int]:
     """The rule in the module docstring, one row, item by item (new items ranked for the
-    places by ``new_scores``, default ``scores``; one scored -inf there takes no place)."""
+    places by ``new_scores``, default ``scores``; one scored -inf there takes no place; one
+    takes it only while its new score plus ``offset`` reaches the warm item that leaves)."""
     order = [int(i) for i in np.argsort(-scores, kind="stable") if np.isfinite(scores[i])]
     top = order[:k]
     missing = slots - sum(new[i] for i in top)
@@ -26,20 +29,27 @@ def reference_list(scores: np.ndarray, new: np.ndarray, slots: int, k: int = K,
     new_order = [int(i) for i in np.argsort(-new_scores, kind="stable")
                  if new[i] and np.isfinite(scores[i]) and np.isfinite(new_scores[i])
                  and i not in top]
-    extra = new_order[:max(missing, 0)]
-    for _ in extra:  # the lowest-scored warm item leaves
+    extra = []
+    for item in new_order[:max(missing, 0)]:  # the lowest-scored warm item leaves
         warm = [i for i in top if not new[i]]
+        if not warm or new_scores[item] + offset < scores[warm[-1]]:
+            break
         top.remove(warm[-1])
+        extra.append(item)
     return top + extra
 
 
-def merged(scores: np.ndarray, new: np.ndarray, slots, new_scores=None) -> np.ndarray:
+def merged(scores: np.ndarray, new: np.ndarray, slots, new_scores=None,
+           offset=None) -> np.ndarray:
     top = tf.math.top_k(scores, k=K)
     new_scores = scores if new_scores is None else np.where(np.isfinite(scores), new_scores,
                                                             -np.inf)
     best_new = tf.math.top_k(np.where(new, new_scores, -np.inf), k=K)
-    return merge_new_item_slots(top.values, top.indices, tf.gather(new, top.indices),
-                                best_new.values, best_new.indices, slots)[1].numpy()
+    parts = (top.values, top.indices, tf.gather(new, top.indices), best_new.values,
+             best_new.indices)
+    if offset is not None:
+        slots = earned_slots(*parts, slots, offset)
+    return merge_new_item_slots(*parts, slots)[1].numpy()
 
 
 @pytest.mark.parametrize("slots", [0, 1, 3, K])
@@ -94,7 +104,7 @@ def test_offline_ranks_match_full_ranking_without_slots_and_count_the_cold_gain(
 
     ranks = new_item_slot_ranks(score_fn, examples, candidate_mask=candidates, new_items=new,
                                 slots=(0, 2), batch_size=64)
-    plain, reserved = ranks[0, 0.0, -1.0], ranks[2, 0.0, -1.0]
+    plain, reserved = ranks[0, 0.0, -1.0, ALWAYS], ranks[2, 0.0, -1.0, ALWAYS]
     full = compute_ranks(score_fn, examples, candidate_mask=candidates)
     np.testing.assert_array_equal(plain, np.minimum(full, K))
     # A new target with its user's last item's title is found once titles count (new items
@@ -109,8 +119,8 @@ def test_offline_ranks_match_full_ranking_without_slots_and_count_the_cold_gain(
                                    candidate_mask=candidates,
                                    new_items=new, slots=(1,), item_text=text,
                                    title_weights=(0.0, 100.0), batch_size=64)
-    assert (by_title[1, 100.0, -1.0][cold_twins] < K).mean() > 0.9
-    assert (by_title[1, 0.0, -1.0][cold_twins] < K).mean() < 0.5
+    assert (by_title[1, 100.0, -1.0, ALWAYS][cold_twins] < K).mean() > 0.9
+    assert (by_title[1, 0.0, -1.0, ALWAYS][cold_twins] < K).mean() < 0.5
     cold = new[examples["target"]]
     assert (reserved[cold] < K).sum() > (plain[cold] < K).sum()
     assert (reserved[~cold] < K).sum() <= (plain[~cold] < K).sum()
@@ -172,10 +182,53 @@ def test_a_least_similarity_leaves_the_lists_without_a_close_new_item_as_they_we
                                 batch_size=64)
     close = (text[examples["item_ids"][:, -1]] @ text[new].T >= 0.5).sum(axis=1)
     assert 0 < (close == 0).sum() < count
-    plain = ranks[0, 0.0, -1.0]
+    plain = ranks[0, 0.0, -1.0, ALWAYS]
     # Without a new item within 0.5 of the last item's title, the warm list is served as is.
-    np.testing.assert_array_equal(ranks[2, 0.0, 0.5][close == 0], plain[close == 0])
+    np.testing.assert_array_equal(ranks[2, 0.0, 0.5, ALWAYS][close == 0], plain[close == 0])
     # With one, it takes a place (the lowest warm item leaves): the list differs from the
     # plain one exactly where a warm target sat in a place it lost or a new one got in.
-    changed = ranks[2, 0.0, 0.5] != plain
+    changed = ranks[2, 0.0, 0.5, ALWAYS] != plain
     assert changed[close > 0].any() and not changed[close == 0].any()
+
+
+@pytest.mark.parametrize("offset", [-np.inf, -1.0, 0.0, 0.7, ALWAYS])
+def test_an_offset_gives_a_place_only_where_the_new_item_beats_the_warm_one_it_pushes_out(
+        offset):
+    rng = np.random.default_rng(20)
+    scores = rng.normal(size=(150, 200)).astype("float32")
+    new_scores = rng.normal(size=(150, 200)).astype("float32")
+    new = rng.random(200) < 0.2
+    scores[:30, new] += 1.5  # some new items make the list on the main score
+    scores[30:40, rng.random(200) < 0.5] = -np.inf
+    lists = merged(scores, new, 3, new_scores, offset)
+    for row in range(len(scores)):
+        assert lists[row].tolist() == reference_list(scores[row], new, 3, K, new_scores[row],
+                                                     offset), row
+    if offset == ALWAYS:  # the unconditional places
+        np.testing.assert_array_equal(lists, merged(scores, new, 3, new_scores))
+
+
+def test_offline_ranks_under_an_offset_match_the_served_lists():
+    rng = np.random.default_rng(21)
+    num_items, count = 90, 250
+    scores = rng.normal(size=(count, num_items)).astype("float32")
+    new = np.arange(num_items) >= 70
+    scores[:, new] -= 1.0
+    examples = {"target": rng.integers(1, num_items, size=count), "row": np.arange(count),
+                "item_ids": rng.integers(1, 70, size=(count, 3)),
+                "history_length": np.full(count, 3)}
+    offsets = (-np.inf, 0.5, 1.5, ALWAYS)
+    ranks = new_item_slot_ranks(lambda batch: scores[batch["row"]], examples,
+                                candidate_mask=np.arange(num_items) >= 1, new_items=new,
+                                slots=(0, 1, 3), offsets=offsets, batch_size=64)
+    masked = np.where(np.arange(num_items) >= 1, scores, -np.inf)
+    for offset in offsets:
+        for slots in (0, 1, 3):
+            lists = merged(masked, new, slots, offset=offset)
+            hit = lists == examples["target"][:, None]
+            expected = np.where(hit.any(axis=1), hit.argmax(axis=1), K)
+            np.testing.assert_array_equal(ranks[slots, 0.0, -1.0, float(offset)], expected)
+    # No offset gives a place no new item earns; a higher one never gives fewer.
+    np.testing.assert_array_equal(ranks[3, 0.0, -1.0, -np.inf], ranks[0, 0.0, -1.0, ALWAYS])
+    placed = [(ranks[3, 0.0, -1.0, d] != ranks[0, 0.0, -1.0, ALWAYS]).sum() for d in offsets]
+    assert placed == sorted(placed) and 0 < placed[1] < placed[-1]

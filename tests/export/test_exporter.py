@@ -15,6 +15,7 @@ from tensorflow_serving.apis import prediction_log_pb2
 
 from recsys_tf.evaluation.new_item_slots import (
     DEFAULT_MIN_SIMILARITY,
+    DEFAULT_OFFSET,
     DEFAULT_SLOTS,
     DEFAULT_TITLE_WEIGHT,
 )
@@ -34,6 +35,8 @@ def test_export_writes_an_integer_version_with_warmup_and_manifest(tiny_export):
     assert manifest["new_item_slots"] == DEFAULT_SLOTS
     assert manifest["new_item_title_weight"] == DEFAULT_TITLE_WEIGHT
     assert manifest["new_item_min_similarity"] == pytest.approx(DEFAULT_MIN_SIMILARITY)
+    assert manifest["new_item_offset"] == (None if DEFAULT_OFFSET == float("inf")
+                                           else pytest.approx(DEFAULT_OFFSET))
     assert manifest["top_k"] == 5 and manifest["state_size"] == sum(
         part["size"] for part in manifest["state_layout"])
     records = tf.data.TFRecordDataset(

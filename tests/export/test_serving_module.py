@@ -319,6 +319,23 @@ def test_recommend_keeps_places_for_items_without_training_events(tiny_run):
     for row in range(count):
         assert listed[row].tolist() == reference_list(expected[row], new, 2, TOP_K,
                                                       ranked_gated[row]), row
+    # With an offset, a new item takes a place only where its score plus the offset reaches
+    # the warm item it pushes out: an offset between the rows' gaps serves some lists whole.
+    warm_tail = np.sort(np.where(new, -np.inf, expected), axis=1)[:, -TOP_K]
+    offset = float(np.median(warm_tail - np.where(new, ranked_new, -np.inf).max(axis=1)))
+    earning = ServingModule(run.model.towers(), run.vocabularies,
+                            max_length=prepared.sequence.max_length,
+                            max_cross_length=prepared.sequence.max_cross_length, top_k=TOP_K,
+                            new_item_slots=2, new_item_title_weight=3.0,
+                            new_item_offset=offset)
+    listed = served_ids(call(earning.signatures()["recommend"], request))
+    for row in range(count):
+        assert listed[row].tolist() == reference_list(expected[row], new, 2, TOP_K,
+                                                      ranked_new[row], offset), row
+    assert 0 < (new[listed].sum(axis=1) == 0).sum() < count
+    with pytest.raises(ValueError, match="new_item_offset"):
+        ServingModule(run.model.towers(), run.vocabularies, max_length=5, max_cross_length=5,
+                      top_k=TOP_K, new_item_offset=float("nan"))
     with pytest.raises(ValueError, match="new_item_min_similarity"):
         ServingModule(run.model.towers(), run.vocabularies, max_length=5, max_cross_length=5,
                       top_k=TOP_K, new_item_min_similarity=1.5)
