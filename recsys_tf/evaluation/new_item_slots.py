@@ -216,9 +216,11 @@ def new_item_slot_ranks(score_fn, examples: dict[str, np.ndarray], *, candidate_
                                      new.indices, places)[1], batch["target"], k)
                 for places in range(max(slots) + 1)], axis=1)
             for offset in offsets:
+                # Every budget earns the same places up to its own number of them.
+                most = earned_slots(top.values, top.indices, top_is_new, new.values,
+                                    new.indices, max(slots), offset).numpy()
                 for budget in slots:
-                    earned = earned_slots(top.values, top.indices, top_is_new, new.values,
-                                          new.indices, budget, offset).numpy()
+                    earned = np.minimum(most, budget)
                     ranks[int(budget), weight, least, float(offset)][rows] = np.take_along_axis(
                         position, earned[:, None], axis=1)[:, 0]
     return ranks
