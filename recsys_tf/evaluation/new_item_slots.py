@@ -56,19 +56,20 @@ from recsys_tf.data.history_mask import HistoryMask
 from recsys_tf.evaluation.full_ranking import scored_batches
 
 # The export's setting, chosen in `recsys-tf bench cold-start` (benchmarks/results/cold-start.md)
-# on validation: of the (places, least similarity) pairs whose cost on warm targets stays within
-# a 3% NDCG@10 budget, the one that finds the most new targets. Up to 4 places of a top 10 ...
-DEFAULT_SLOTS = 4
-# ... for new items whose title cosine with the user's last item is at least 0.7 (-1: any).
-# A catalogue without new items, or a user without such a new item, is unaffected.
-DEFAULT_MIN_SIMILARITY = 0.7
+# on validation: of the (places, least similarity, offset) settings whose cost on warm targets
+# stays within a 3% NDCG@10 budget, the one that finds the most new targets. Up to 3 places of
+# a top 10 ...
+DEFAULT_SLOTS = 3
+# ... for new items with any title (the least cosine with the user's last item's; -1: any) ...
+DEFAULT_MIN_SIMILARITY = -1.0
+# ... where a new item's score plus this offset reaches the warm item it pushes out (in the
+# model's score units, log-odds, so chosen for a model: here the benchmark's Beauty models;
+# ALWAYS: in every list). A catalogue without new items is unaffected.
+ALWAYS = float("inf")
+DEFAULT_OFFSET = -18.0
 # The weight of the last item's title similarity when ranking new items for those places,
 # chosen on validation in the same benchmark.
 DEFAULT_TITLE_WEIGHT = 32.0
-# ... and only where a new item's score plus this offset reaches the warm item it pushes out
-# (in the model's score units, log-odds; ALWAYS: wherever there is a new item).
-DEFAULT_OFFSET = float("inf")
-ALWAYS = float("inf")
 # Titles this close are the same text: the same product listed again under another id.
 DUPLICATE_TITLE_COSINE = 0.999
 
